@@ -1,0 +1,24 @@
+package fop
+
+import "context"
+
+// Lock commands for the internal locks of replication.
+const (
+	LkGet  = 0
+	LkSet  = 1
+	LkSetw = 2 // wait until granted or the context ends
+)
+
+// Brick is one brick seen by the client: a Volume, plus the internal locks
+// and changelog counters that replication builds its transactions from.
+type Brick interface {
+	Volume
+	// Name is the brick's address and name, for logs ("127.0.0.1:7501/b1").
+	Name() string
+	// ID is the brick's uuid, as written in its brick.json; it names the
+	// brick's changelog counters. Empty until the first session is up.
+	ID() string
+	Inodelk(ctx context.Context, gfid Gfid, domain string, cmd int, lk Lock) error
+	Entrylk(ctx context.Context, parent Gfid, name, domain string, cmd, typ int, owner uint64) error
+	Xattrop(ctx context.Context, gfid Gfid, deltas []PendingDelta) ([]Pending, error)
+}

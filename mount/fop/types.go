@@ -1,0 +1,155 @@
+package fop
+
+// Timespec is a point in time as the kernel keeps it.
+type Timespec struct {
+	Sec  int64
+	Nsec uint32
+}
+
+// Attr is the stat of an inode.
+type Attr struct {
+	Gfid    Gfid
+	Mode    uint32 // S_IFMT type bits and 07777 permission bits
+	Nlink   uint32
+	Uid     uint32
+	Gid     uint32
+	Rdev    uint64
+	Size    uint64
+	Blocks  uint64 // 512-byte blocks
+	Blksize uint32
+	Atime   Timespec
+	Mtime   Timespec
+	Ctime   Timespec
+}
+
+// Entry is what a lookup finds: the inode, plus what the layers below
+// fusefs need to know about the entry.
+type Entry struct {
+	Attr
+	// Linkto is set for a dht pointer file: the name of the replica set
+	// that holds the data. dht follows it; no layer above dht sees one.
+	Linkto string
+	// Pending holds the inode's changelog counters, for afr.
+	Pending []Pending
+}
+
+// Caller is the identity a new inode is made for.
+type Caller struct {
+	Uid uint32
+	Gid uint32
+	Pid uint32
+}
+
+// NewInode describes an inode to create. The layer that starts the
+// operation (fusefs, or the heal engine) picks the gfid.
+type NewInode struct {
+	Gfid   Gfid
+	Mode   uint32 // type bits where they matter (Mknod) and permission bits, umask applied
+	Rdev   uint64 // Mknod of a device
+	Caller Caller
+}
+
+// Setattr valid bits (the same values as the wire's SetattrValid).
+const (
+	SetMode     = 1
+	SetUid      = 2
+	SetGid      = 4
+	SetSize     = 8
+	SetAtime    = 16
+	SetMtime    = 32
+	SetAtimeNow = 64
+	SetMtimeNow = 128
+)
+
+// SetattrIn says which attributes to change and to what.
+type SetattrIn struct {
+	Valid uint32 // Set* bits
+	Mode  uint32 // permission bits
+	Uid   uint32
+	Gid   uint32
+	Size  uint64
+	Atime Timespec
+	Mtime Timespec
+}
+
+// Rename flags, as renameat2(2).
+const (
+	RenameNoreplace = 1
+	RenameExchange  = 2
+)
+
+// Dirent is one directory entry with its inode's attributes.
+type Dirent struct {
+	Name   string
+	Cookie uint64 // resume point after this entry
+	Entry
+}
+
+// Statfs is the capacity of a volume.
+type Statfs struct {
+	Blocks  uint64
+	Bfree   uint64
+	Bavail  uint64
+	Files   uint64
+	Ffree   uint64
+	Bsize   uint32
+	Frsize  uint32
+	Namelen uint32
+}
+
+// Lock types (the same values as the wire's LockType).
+const (
+	LockRead   = 0
+	LockWrite  = 1
+	LockUnlock = 2
+)
+
+// LockToEOF is the End of a lock that reaches to the end of the file.
+const LockToEOF = ^uint64(0)
+
+// Lock is a byte-range or flock lock.
+type Lock struct {
+	Type  int    // LockRead, LockWrite or LockUnlock
+	Start uint64 // first byte
+	End   uint64 // last byte, inclusive; LockToEOF for the whole rest
+	Pid   uint32
+	Owner uint64
+	Flock bool // flock(2): whole file, owned by the open file
+}
+
+// EventKind says what a change notification is about.
+type EventKind int
+
+const (
+	// EventEntry: the entry (Parent, Name) appeared, vanished or changed inode.
+	EventEntry EventKind = iota + 1
+	// EventInode: the data or attributes of Gfid changed.
+	EventInode
+	// EventOverflow: notifications were lost; every cache is suspect.
+	EventOverflow
+)
+
+// Event is a change made by another client, reported by a brick.
+type Event struct {
+	Kind   EventKind
+	Gfid   Gfid
+	Parent Gfid
+	Name   string
+}
+
+// Pending is one changelog counter set: operations on the inode that the
+// brick BrickID missed or that are still in flight.
+type Pending struct {
+	BrickID  string
+	Data     uint32
+	Metadata uint32
+	Entry    uint32
+}
+
+// PendingDelta is added to a Pending atomically by Xattrop.
+type PendingDelta struct {
+	BrickID  string
+	Data     int32
+	Metadata int32
+	Entry    int32
+}
