@@ -1,0 +1,120 @@
+package locks
+
+import (
+	"context"
+	"sync"
+	"syscall"
+)
+
+// Manager holds every lock table of one brick.
+type Manager struct {
+	// mu guards tables and everything inside them.
+	mu     sync.Mutex
+	tables map[Key]*table
+}
+
+// table is the lock state of one Key: byte ranges (Posix, Flock, Inode) or
+// entry locks (Entry), plus the waiters of blocking requests.
+type table struct {
+	ranges  []Lock
+	entries []EntryLock
+	waiters int
+	// changed is closed (and replaced) when a lock is released or changed,
+	// waking the waiters; nil while nobody waits.
+	changed chan struct{}
+}
+
+// NewManager returns an empty lock manager.
+func NewManager() *Manager {
+	return &Manager{tables: make(map[Key]*table)}
+}
+
+// get returns the table of k, creating it. m.mu is held.
+func (m *Manager) get(k Key) *table {
+	t := m.tables[k]
+	if t == nil {
+		t = &table{}
+		m.tables[k] = t
+	}
+	return t
+}
+
+// done drops the table of k when it holds nothing. m.mu is held.
+func (m *Manager) done(k Key, t *table) {
+	if len(t.ranges) == 0 && len(t.entries) == 0 && t.waiters == 0 {
+		delete(m.tables, k)
+	}
+}
+
+// wake tells the waiters of t that its locks changed. m.mu is held.
+func (t *table) wake() {
+	if t.changed != nil {
+		close(t.changed)
+		t.changed = nil
+	}
+}
+
+// acquire runs try on the table of k until it grants the request (returns
+// true). When try refuses and wait is false, it fails with EAGAIN; when
+// wait is true, it waits for the table to change, until ctx ends (EINTR).
+func (m *Manager) acquire(ctx context.Context, k Key, wait bool, try func(t *table) bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for {
+		t := m.get(k)
+		if try(t) {
+			t.wake()
+			m.done(k, t)
+			return nil
+		}
+		if !wait {
+			m.done(k, t)
+			return syscall.EAGAIN
+		}
+		if t.changed == nil {
+			t.changed = make(chan struct{})
+		}
+		ch := t.changed
+		t.waiters++
+		m.mu.Unlock()
+		var err error
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			err = syscall.EINTR
+		}
+		m.mu.Lock()
+		t.waiters--
+		if err != nil {
+			m.done(k, t)
+			return err
+		}
+	}
+}
+
+// ReleaseSession drops every lock held by session s, in every table, and
+// wakes the waiters.
+func (m *Manager) ReleaseSession(s uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, t := range m.tables {
+		var r, e bool
+		t.ranges, r = withoutSession(t.ranges, s)
+		t.entries, e = entryWithoutSession(t.entries, s)
+		if r || e {
+			t.wake()
+		}
+		m.done(k, t)
+	}
+}
+
+// Count returns the number of locks held in the table of k (for tests and
+// metrics).
+func (m *Manager) Count(k Key) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t := m.tables[k]; t != nil {
+		return len(t.ranges) + len(t.entries)
+	}
+	return 0
+}
