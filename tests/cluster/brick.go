@@ -242,4 +242,3 @@ func (b *Brick) Pid() int {
 	}
 	return b.proc.cmd.Process.Pid
 }
-
