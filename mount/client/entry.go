@@ -1,0 +1,123 @@
+package client
+
+import (
+	"context"
+
+	"github.com/mortarfs/mortar/mount/fop"
+	"github.com/mortarfs/mortar/proto/brickpb"
+)
+
+// Create makes and opens the regular file (parent, name) with the gfid in.Gfid.
+func (b *Brick) Create(ctx context.Context, parent fop.Gfid, name string, flags uint32, in fop.NewInode) (fop.Entry, fop.File, error) {
+	var (
+		ent fop.Entry
+		f   *file
+	)
+	err := b.call(ctx, "create", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
+		r, err := b.rpc.Create(ctx, &brickpb.CreateRequest{
+			Session: s.id, Parent: parent[:], Name: name, Gfid: in.Gfid[:],
+			Mode: in.Mode, Flags: flags, Caller: fromCaller(in.Caller),
+		})
+		if err != nil || r.GetErrno() != 0 {
+			return r.GetErrno(), err
+		}
+		if ent, err = toEntry(r.GetAttr(), "", nil); err != nil {
+			return 0, err
+		}
+		f = &file{h: newHandle(b, ent.Gfid, false, flags, r.GetFd(), s)}
+		return 0, nil
+	})
+	if err != nil {
+		return fop.Entry{}, nil, err
+	}
+	return ent, f, nil
+}
+
+// entryCall is call for an operation that answers with an EntryReply.
+func (b *Brick) entryCall(ctx context.Context, op string, parent fop.Gfid, name string,
+	rpc func(ctx context.Context, s *session) (*brickpb.EntryReply, error)) (fop.Entry, error) {
+	var out fop.Entry
+	err := b.call(ctx, op, entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
+		r, err := rpc(ctx, s)
+		if err != nil || r.GetErrno() != 0 {
+			return r.GetErrno(), err
+		}
+		out, err = toEntry(r.GetAttr(), r.GetLinkto(), r.GetPending())
+		return 0, err
+	})
+	return out, err
+}
+
+// Mkdir makes the directory (parent, name) with the gfid in.Gfid.
+func (b *Brick) Mkdir(ctx context.Context, parent fop.Gfid, name string, in fop.NewInode) (fop.Entry, error) {
+	return b.entryCall(ctx, "mkdir", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
+		return b.rpc.Mkdir(ctx, &brickpb.MkdirRequest{
+			Session: s.id, Parent: parent[:], Name: name, Gfid: in.Gfid[:], Mode: in.Mode, Caller: fromCaller(in.Caller),
+		})
+	})
+}
+
+// Mknod makes a fifo, socket, device or empty regular file.
+func (b *Brick) Mknod(ctx context.Context, parent fop.Gfid, name string, in fop.NewInode) (fop.Entry, error) {
+	return b.entryCall(ctx, "mknod", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
+		return b.rpc.Mknod(ctx, &brickpb.MknodRequest{
+			Session: s.id, Parent: parent[:], Name: name, Gfid: in.Gfid[:],
+			Mode: in.Mode, Rdev: in.Rdev, Caller: fromCaller(in.Caller),
+		})
+	})
+}
+
+// MknodLinkto makes the dht pointer file (parent, name) with the gfid of
+// the file it points to, naming the replica set setName that holds the
+// data. It is how mount/dht creates linkto files (fop.NewInode has no
+// field for it); the replication layer offers the same method.
+func (b *Brick) MknodLinkto(ctx context.Context, parent fop.Gfid, name string, gfid fop.Gfid, setName string) (fop.Entry, error) {
+	return b.entryCall(ctx, "mknod linkto", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
+		return b.rpc.Mknod(ctx, &brickpb.MknodRequest{
+			Session: s.id, Parent: parent[:], Name: name, Gfid: gfid[:], Linkto: setName,
+		})
+	})
+}
+
+// Symlink makes the symbolic link (parent, name) → target.
+func (b *Brick) Symlink(ctx context.Context, parent fop.Gfid, name, target string, in fop.NewInode) (fop.Entry, error) {
+	return b.entryCall(ctx, "symlink", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
+		return b.rpc.Symlink(ctx, &brickpb.SymlinkRequest{
+			Session: s.id, Parent: parent[:], Name: name, Gfid: in.Gfid[:], Target: target, Caller: fromCaller(in.Caller),
+		})
+	})
+}
+
+// Link makes (newParent, newName) a hard link of the inode gfid.
+func (b *Brick) Link(ctx context.Context, gfid, newParent fop.Gfid, newName string) (fop.Entry, error) {
+	return b.entryCall(ctx, "link", newParent, newName, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
+		return b.rpc.Link(ctx, &brickpb.LinkRequest{Session: s.id, Gfid: gfid[:], NewParent: newParent[:], NewName: newName})
+	})
+}
+
+// Unlink removes the non-directory entry (parent, name).
+func (b *Brick) Unlink(ctx context.Context, parent fop.Gfid, name string) error {
+	return b.call(ctx, "unlink", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
+		r, err := b.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: s.id, Parent: parent[:], Name: name})
+		return r.GetErrno(), err
+	})
+}
+
+// Rmdir removes the empty directory (parent, name).
+func (b *Brick) Rmdir(ctx context.Context, parent fop.Gfid, name string) error {
+	return b.call(ctx, "rmdir", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
+		r, err := b.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: s.id, Parent: parent[:], Name: name})
+		return r.GetErrno(), err
+	})
+}
+
+// Rename moves (oldParent, oldName) to (newParent, newName); flags are
+// fop.RenameNoreplace or fop.RenameExchange, as renameat2(2).
+func (b *Brick) Rename(ctx context.Context, oldParent fop.Gfid, oldName string, newParent fop.Gfid, newName string, flags uint32) error {
+	return b.call(ctx, "rename", entryName{oldParent, oldName}, func(ctx context.Context, s *session) (int32, error) {
+		r, err := b.rpc.Rename(ctx, &brickpb.RenameRequest{
+			Session: s.id, OldParent: oldParent[:], OldName: oldName, NewParent: newParent[:], NewName: newName, Flags: flags,
+		})
+		return r.GetErrno(), err
+	})
+}

@@ -1,0 +1,84 @@
+package client
+
+import (
+	"context"
+
+	"github.com/mortarfs/mortar/mount/fop"
+	"github.com/mortarfs/mortar/proto/brickpb"
+)
+
+// Application locks (fcntl, flock) through an open file, and the internal
+// locks and changelog counters replication builds its transactions from.
+// All of them belong to the session: when it ends, the server releases
+// them, and they are not taken again after a reconnect.
+
+// Getlk returns the first lock that conflicts with lk, or lk with Type
+// LockUnlock when there is none.
+func (f *file) Getlk(ctx context.Context, lk fop.Lock) (fop.Lock, error) {
+	var out fop.Lock
+	err := f.fdCall(ctx, "getlk", func(ctx context.Context, s *session, fd uint64) (int32, error) {
+		r, err := f.h.b.rpc.Lk(ctx, &brickpb.LkRequest{
+			Session: s.id, Gfid: f.h.gfid[:], Fd: fd, Cmd: brickpb.LkCmd_LK_GET, Lock: fromLock(lk), Flock: lk.Flock,
+		})
+		out = toLock(r.GetLock(), lk.Flock)
+		if out.Type == fop.LockUnlock {
+			out = lk
+			out.Type = fop.LockUnlock
+		}
+		return r.GetErrno(), err
+	})
+	return out, err
+}
+
+// Setlk takes or releases lk; with wait it blocks until the lock is granted
+// or ctx ends (EINTR).
+func (f *file) Setlk(ctx context.Context, lk fop.Lock, wait bool) error {
+	cmd := brickpb.LkCmd_LK_SET
+	if wait {
+		cmd = brickpb.LkCmd_LK_SETW
+	}
+	err := f.fdCall(ctx, "setlk", func(ctx context.Context, s *session, fd uint64) (int32, error) {
+		r, err := f.h.b.rpc.Lk(ctx, &brickpb.LkRequest{
+			Session: s.id, Gfid: f.h.gfid[:], Fd: fd, Cmd: cmd, Lock: fromLock(lk), Flock: lk.Flock,
+		})
+		return r.GetErrno(), err
+	})
+	if err == nil && lk.Type != fop.LockUnlock {
+		f.h.markLocked()
+	}
+	return err
+}
+
+// Inodelk takes, tests or releases an internal lock on the inode in domain.
+func (b *Brick) Inodelk(ctx context.Context, gfid fop.Gfid, domain string, cmd int, lk fop.Lock) error {
+	return b.call(ctx, "inodelk", gfid, func(ctx context.Context, s *session) (int32, error) {
+		r, err := b.rpc.Inodelk(ctx, &brickpb.InodelkRequest{
+			Session: s.id, Gfid: gfid[:], Domain: domain, Cmd: brickpb.LkCmd(cmd), Lock: fromLock(lk),
+		})
+		return r.GetErrno(), err
+	})
+}
+
+// Entrylk takes or releases an internal lock on the entry (parent, name),
+// or on the whole directory when name is empty.
+func (b *Brick) Entrylk(ctx context.Context, parent fop.Gfid, name, domain string, cmd, typ int, owner uint64) error {
+	return b.call(ctx, "entrylk", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
+		r, err := b.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{
+			Session: s.id, Parent: parent[:], Name: name, Domain: domain,
+			Cmd: brickpb.LkCmd(cmd), Type: brickpb.LockType(typ), Owner: owner,
+		})
+		return r.GetErrno(), err
+	})
+}
+
+// Xattrop adds deltas to the inode's changelog counters atomically and
+// returns all of its counters afterwards.
+func (b *Brick) Xattrop(ctx context.Context, gfid fop.Gfid, deltas []fop.PendingDelta) ([]fop.Pending, error) {
+	var out []fop.Pending
+	err := b.call(ctx, "xattrop", gfid, func(ctx context.Context, s *session) (int32, error) {
+		r, err := b.rpc.Xattrop(ctx, &brickpb.XattropRequest{Session: s.id, Gfid: gfid[:], Deltas: fromDeltas(deltas)})
+		out = toPending(r.GetPending())
+		return r.GetErrno(), err
+	})
+	return out, err
+}

@@ -1,0 +1,58 @@
+package client
+
+import (
+	"log/slog"
+	"time"
+
+	"google.golang.org/grpc"
+)
+
+// Options tune a Brick. The zero value is usable.
+type Options struct {
+	// ConnectTimeout is how long an operation waits for a (re)connecting
+	// session before it fails with ENOTCONN; default 5 s. It also bounds a
+	// connection attempt and the wait for a new session's first event.
+	ConnectTimeout time.Duration
+	// PingInterval is how often the session goroutine checks that the
+	// brick answers; default 2 s, negative turns the check off.
+	PingInterval time.Duration
+	// PingTimeout is how long a ping may take before the session is
+	// declared dead; default 2 s.
+	PingTimeout time.Duration
+	// Logger receives the brick's connection events; default slog.Default().
+	Logger *slog.Logger
+	// DialOptions are added to the brick's own (TLS later).
+	DialOptions []grpc.DialOption
+}
+
+const (
+	defaultConnectTimeout = 5 * time.Second
+	defaultPingInterval   = 2 * time.Second
+	defaultPingTimeout    = 2 * time.Second
+
+	// backoffMin and backoffMax bound the wait between reconnect attempts.
+	backoffMin = 100 * time.Millisecond
+	backoffMax = 2 * time.Second
+
+	// MaxIO is the largest Read or Write one RPC carries; bigger ones are split.
+	MaxIO = 1 << 20
+	// maxMsg is the gRPC message size limit, both ways: MaxIO plus room.
+	maxMsg = 8 << 20
+)
+
+// withDefaults fills in the zero fields of o.
+func (o Options) withDefaults() Options {
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = defaultConnectTimeout
+	}
+	if o.PingInterval == 0 {
+		o.PingInterval = defaultPingInterval
+	}
+	if o.PingTimeout <= 0 {
+		o.PingTimeout = defaultPingTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
