@@ -1,0 +1,30 @@
+package brickd
+
+import (
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
+)
+
+// maxMsgSize bounds gRPC messages both ways: a 1 MiB read or write with
+// room to spare, and a page of directory entries.
+const maxMsgSize = 8 << 20
+
+// ServerOptions are the gRPC server options a brick server needs: 8 MiB
+// messages, and keepalive that notices a dead client within seconds and
+// lets clients ping every second.
+func ServerOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(maxMsgSize),
+		grpc.MaxSendMsgSize(maxMsgSize),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+			MinTime:             time.Second,
+			PermitWithoutStream: true,
+		}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{
+			Time:    2 * time.Second,
+			Timeout: 2 * time.Second,
+		}),
+	}
+}

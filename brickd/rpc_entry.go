@@ -1,0 +1,163 @@
+package brickd
+
+import (
+	"context"
+
+	"github.com/mortarfs/mortar/brickd/internal/gfid"
+	"github.com/mortarfs/mortar/brickd/internal/posix"
+	"github.com/mortarfs/mortar/proto/brickpb"
+)
+
+// Entry operations: lookup, creation and removal of names.
+
+func (r *rpc) Lookup(_ context.Context, req *brickpb.LookupRequest) (*brickpb.EntryReply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var e posix.Entry
+	parent, err := parseGfid(req.GetParent())
+	if err == nil {
+		var want gfid.Gfid
+		if want, err = parseOptGfid(req.GetGfidReq()); err == nil {
+			e, err = se.brick.fs.Lookup(parent, req.GetName(), want, req.GetWantPending())
+		}
+	}
+	return entryReply(se, "lookup", e.Attr, err, wirePending(e.Pending)), nil
+}
+
+// entryReply builds the reply of an operation that yields an entry.
+func entryReply(se *session, op string, a posix.Attr, err error, p []*brickpb.Pending) *brickpb.EntryReply {
+	rep := &brickpb.EntryReply{Errno: se.errno(op, err)}
+	if err == nil {
+		rep.Attr, rep.Linkto, rep.Pending = wireAttr(a), a.Linkto, p
+	}
+	return rep
+}
+
+// created queues the events of a new entry.
+func (se *session) created(parent gfid.Gfid, name string) {
+	se.notify(entryEvent(parent, name), inodeEvent(parent))
+}
+
+func (r *rpc) Mkdir(_ context.Context, req *brickpb.MkdirRequest) (*brickpb.EntryReply, error) {
+	return r.makeEntry(req.GetSession(), "mkdir", req.GetParent(), req.GetName(), req.GetGfid(), req.GetMode(), req.GetCaller(),
+		func(fs *posix.Brick, p gfid.Gfid, n posix.NewInode) (posix.Attr, error) {
+			return fs.Mkdir(p, req.GetName(), n)
+		})
+}
+
+func (r *rpc) Mknod(_ context.Context, req *brickpb.MknodRequest) (*brickpb.EntryReply, error) {
+	return r.makeEntry(req.GetSession(), "mknod", req.GetParent(), req.GetName(), req.GetGfid(), req.GetMode(), req.GetCaller(),
+		func(fs *posix.Brick, p gfid.Gfid, n posix.NewInode) (posix.Attr, error) {
+			n.Rdev, n.Linkto = req.GetRdev(), req.GetLinkto()
+			return fs.Mknod(p, req.GetName(), n)
+		})
+}
+
+func (r *rpc) Symlink(_ context.Context, req *brickpb.SymlinkRequest) (*brickpb.EntryReply, error) {
+	return r.makeEntry(req.GetSession(), "symlink", req.GetParent(), req.GetName(), req.GetGfid(), 0o777, req.GetCaller(),
+		func(fs *posix.Brick, p gfid.Gfid, n posix.NewInode) (posix.Attr, error) {
+			return fs.Symlink(p, req.GetName(), req.GetTarget(), n)
+		})
+}
+
+// makeEntry is the common part of Mkdir, Mknod and Symlink.
+func (r *rpc) makeEntry(sid uint64, op string, parent []byte, name string, g []byte, mode uint32, c *brickpb.Caller,
+	mk func(*posix.Brick, gfid.Gfid, posix.NewInode) (posix.Attr, error)) (*brickpb.EntryReply, error) {
+	se, done, err := r.begin(sid)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var a posix.Attr
+	p, err := parseGfid(parent)
+	if err == nil {
+		var n posix.NewInode
+		if n, err = newInode(g, mode, c); err == nil {
+			a, err = mk(se.brick.fs, p, n)
+		}
+	}
+	if err == nil {
+		se.created(p, name)
+	}
+	return entryReply(se, op, a, err, nil), nil
+}
+
+func (r *rpc) Link(_ context.Context, req *brickpb.LinkRequest) (*brickpb.EntryReply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var a posix.Attr
+	g, err := parseGfid(req.GetGfid())
+	p, perr := parseGfid(req.GetNewParent())
+	if err == nil && perr == nil {
+		a, err = se.brick.fs.Link(g, p, req.GetNewName())
+	} else if err == nil {
+		err = perr
+	}
+	if err == nil {
+		se.created(p, req.GetNewName())
+		se.notify(inodeEvent(g))
+	}
+	return entryReply(se, "link", a, err, nil), nil
+}
+
+func (r *rpc) Unlink(_ context.Context, req *brickpb.EntryRequest) (*brickpb.UnlinkReply, error) {
+	return r.removeEntry(req, "unlink", (*posix.Brick).Unlink)
+}
+
+func (r *rpc) Rmdir(_ context.Context, req *brickpb.EntryRequest) (*brickpb.UnlinkReply, error) {
+	return r.removeEntry(req, "rmdir", (*posix.Brick).Rmdir)
+}
+
+// removeEntry is the common part of Unlink and Rmdir.
+func (r *rpc) removeEntry(req *brickpb.EntryRequest, op string, rm func(*posix.Brick, gfid.Gfid, string) (posix.Attr, error)) (*brickpb.UnlinkReply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var a posix.Attr
+	p, err := parseGfid(req.GetParent())
+	if err == nil {
+		a, err = rm(se.brick.fs, p, req.GetName())
+	}
+	if err == nil {
+		se.created(p, req.GetName())
+		if !a.Gfid.IsZero() {
+			se.notify(inodeEvent(a.Gfid))
+		}
+	}
+	return &brickpb.UnlinkReply{Errno: se.errno(op, err), Attr: attrIf(a, err)}, nil
+}
+
+func (r *rpc) Rename(_ context.Context, req *brickpb.RenameRequest) (*brickpb.RenameReply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var res posix.Renamed
+	op, err := parseGfid(req.GetOldParent())
+	np, nerr := parseGfid(req.GetNewParent())
+	if err == nil && nerr == nil {
+		res, err = se.brick.fs.Rename(op, req.GetOldName(), np, req.GetNewName(), uint(req.GetFlags()))
+	} else if err == nil {
+		err = nerr
+	}
+	rep := &brickpb.RenameReply{Errno: se.errno("rename", err), Attr: attrIf(res.Attr, err)}
+	if err == nil {
+		se.created(op, req.GetOldName())
+		se.created(np, req.GetNewName())
+		se.notify(inodeEvent(res.Attr.Gfid))
+		if res.Replaced != nil {
+			rep.Replaced = wireAttr(*res.Replaced)
+			se.notify(inodeEvent(res.Replaced.Gfid))
+		}
+	}
+	return rep, nil
+}

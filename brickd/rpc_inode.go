@@ -1,0 +1,92 @@
+package brickd
+
+import (
+	"context"
+
+	"github.com/mortarfs/mortar/brickd/internal/gfid"
+	"github.com/mortarfs/mortar/brickd/internal/posix"
+	"github.com/mortarfs/mortar/proto/brickpb"
+)
+
+// Inode operations: attributes, symlink targets, capacity.
+
+func (r *rpc) Getattr(_ context.Context, req *brickpb.InodeRequest) (*brickpb.AttrReply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var a posix.Attr
+	g, err := parseGfid(req.GetGfid())
+	if err == nil {
+		a, err = se.brick.fs.Getattr(g)
+	}
+	rep := &brickpb.AttrReply{Errno: se.errno("getattr", err), Attr: attrIf(a, err)}
+	if err == nil {
+		rep.Linkto = a.Linkto
+	}
+	return rep, nil
+}
+
+func (r *rpc) Setattr(_ context.Context, req *brickpb.SetattrRequest) (*brickpb.AttrReply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var pre, post posix.Attr
+	g, err := parseGfid(req.GetGfid())
+	if err == nil {
+		pre, post, err = se.setattr(g, req)
+	}
+	if err == nil {
+		se.notify(inodeEvent(g))
+	}
+	return &brickpb.AttrReply{Errno: se.errno("setattr", err), Attr: attrIf(post, err), Pre: attrIf(pre, err)}, nil
+}
+
+// setattr runs Setattr, through the session's open file fd when given.
+func (se *session) setattr(g gfid.Gfid, req *brickpb.SetattrRequest) (pre, post posix.Attr, err error) {
+	in := posix.SetattrIn{
+		Valid: req.GetValid(), Mode: req.GetMode(), Uid: req.GetUid(), Gid: req.GetGid(),
+		Size: req.GetSize(), Atime: posixTime(req.GetAtime()), Mtime: posixTime(req.GetMtime()),
+	}
+	if req.GetFd() == 0 {
+		return se.brick.fs.Setattr(g, in, nil)
+	}
+	err = se.withFile(req.GetFd(), g, 0, func(f *posix.File) error {
+		pre, post, err = se.brick.fs.Setattr(g, in, f)
+		return err
+	})
+	return pre, post, err
+}
+
+func (r *rpc) Readlink(_ context.Context, req *brickpb.InodeRequest) (*brickpb.ReadlinkReply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var target string
+	g, err := parseGfid(req.GetGfid())
+	if err == nil {
+		target, err = se.brick.fs.Readlink(g)
+	}
+	return &brickpb.ReadlinkReply{Errno: se.errno("readlink", err), Target: target}, nil
+}
+
+func (r *rpc) Statfs(_ context.Context, req *brickpb.InodeRequest) (*brickpb.StatfsReply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if _, err := parseOptGfid(req.GetGfid()); err != nil {
+		return &brickpb.StatfsReply{Errno: se.errno("statfs", err)}, nil
+	}
+	st, err := se.brick.fs.Statfs()
+	if err != nil {
+		return &brickpb.StatfsReply{Errno: se.errno("statfs", err)}, nil
+	}
+	return wireStatfs(st), nil
+}

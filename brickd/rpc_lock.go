@@ -1,0 +1,182 @@
+package brickd
+
+import (
+	"context"
+	"syscall"
+
+	"github.com/mortarfs/mortar/brickd/internal/gfid"
+	"github.com/mortarfs/mortar/brickd/internal/locks"
+	"github.com/mortarfs/mortar/brickd/internal/posix"
+	"github.com/mortarfs/mortar/proto/brickpb"
+)
+
+// Locks: fcntl and flock (Lk), and replication's inodelk and entrylk.
+
+// maxDomain bounds the length of a lock domain.
+const maxDomain = 1024
+
+// parseLock checks a wire lock for cmd.
+func parseLock(w *brickpb.Lock, cmd brickpb.LkCmd) (locks.Lock, error) {
+	if w == nil || w.GetType() < 0 || w.GetType() > brickpb.LockType_LOCK_UNLOCK || w.GetStart() > w.GetEnd() {
+		return locks.Lock{}, syscall.EINVAL
+	}
+	switch cmd {
+	case brickpb.LkCmd_LK_GET:
+		if w.GetType() == brickpb.LockType_LOCK_UNLOCK {
+			return locks.Lock{}, syscall.EINVAL
+		}
+	case brickpb.LkCmd_LK_SET, brickpb.LkCmd_LK_SETW:
+	default:
+		return locks.Lock{}, syscall.EINVAL
+	}
+	return locks.Lock{Type: locks.Type(w.GetType()), Start: w.GetStart(), End: w.GetEnd(), Pid: w.GetPid()}, nil
+}
+
+func wireLock(l locks.Lock) *brickpb.Lock {
+	return &brickpb.Lock{Type: brickpb.LockType(l.Type), Start: l.Start, End: l.End, Pid: l.Pid, Owner: l.Owner.ID}
+}
+
+// lockRequest runs a range lock request on the table key for the session.
+func (se *session) lockRequest(ctx context.Context, key locks.Key, lk locks.Lock, cmd brickpb.LkCmd) (*brickpb.Lock, error) {
+	if cmd == brickpb.LkCmd_LK_GET {
+		return wireLock(se.brick.locks.Get(key, lk)), nil
+	}
+	ctx, cancel := se.bind(ctx)
+	defer cancel()
+	err := se.brick.locks.Set(ctx, key, lk, cmd == brickpb.LkCmd_LK_SETW)
+	se.afterGrant(err)
+	return nil, err
+}
+
+// afterGrant releases a lock granted to a session that ended meanwhile.
+func (se *session) afterGrant(err error) {
+	if err == nil && se.ended.Load() {
+		se.brick.locks.ReleaseSession(se.id)
+	}
+}
+
+func (r *rpc) Lk(ctx context.Context, req *brickpb.LkRequest) (*brickpb.LkReply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var out *brickpb.Lock
+	lk, err := parseLock(req.GetLock(), req.GetCmd())
+	var key locks.Key
+	if err == nil {
+		key, lk, err = se.lkTarget(req, lk)
+	}
+	if err == nil {
+		out, err = se.lockRequest(ctx, key, lk, req.GetCmd())
+	}
+	return &brickpb.LkReply{Errno: se.errno("lk", err), Lock: out}, nil
+}
+
+// lkTarget finds the table and owner of an Lk request: flock locks belong
+// to the open file, POSIX locks to (session, lock owner). A lock taken
+// through an fd needs the matching access mode (EBADF).
+func (se *session) lkTarget(req *brickpb.LkRequest, lk locks.Lock) (locks.Key, locks.Lock, error) {
+	g, err := se.fdGfid(req.GetFd(), req.GetGfid())
+	if err == nil && req.GetFd() == 0 {
+		_, err = se.brick.fs.Getattr(g)
+	}
+	if err == nil && req.GetFd() != 0 && !req.GetFlock() {
+		err = se.withFile(req.GetFd(), g, 0, func(f *posix.File) error {
+			if (lk.Type == locks.Read && !f.Readable()) || (lk.Type == locks.Write && !f.Writable()) {
+				return syscall.EBADF
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return locks.Key{}, lk, err
+	}
+	if req.GetFlock() {
+		if req.GetFd() == 0 {
+			return locks.Key{}, lk, syscall.EBADF
+		}
+		lk.Start, lk.End = 0, locks.ToEOF
+		lk.Owner = locks.Owner{Session: se.id, ID: req.GetFd()}
+		return locks.Key{Space: locks.Flock, Gfid: g}, lk, nil
+	}
+	lk.Owner = locks.Owner{Session: se.id, ID: req.GetLock().GetOwner()}
+	return locks.Key{Space: locks.Posix, Gfid: g}, lk, nil
+}
+
+func (r *rpc) Inodelk(ctx context.Context, req *brickpb.InodelkRequest) (*brickpb.Reply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var g gfid.Gfid
+	lk, err := parseLock(req.GetLock(), req.GetCmd())
+	if err == nil {
+		g, err = se.lockedInode(req.GetGfid(), req.GetDomain())
+	}
+	if err == nil {
+		lk.Owner = locks.Owner{Session: se.id, ID: req.GetLock().GetOwner()}
+		_, err = se.lockRequest(ctx, locks.Key{Space: locks.Inode, Gfid: g, Domain: req.GetDomain()}, lk, req.GetCmd())
+	}
+	return &brickpb.Reply{Errno: se.errno("inodelk", err)}, nil
+}
+
+// lockedInode checks the gfid (which must exist) and domain of an
+// internal lock.
+func (se *session) lockedInode(wire []byte, domain string) (gfid.Gfid, error) {
+	g, err := parseGfid(wire)
+	if err == nil && (domain == "" || len(domain) > maxDomain) {
+		err = syscall.EINVAL
+	}
+	if err == nil {
+		_, err = se.brick.fs.Getattr(g)
+	}
+	return g, err
+}
+
+func (r *rpc) Entrylk(ctx context.Context, req *brickpb.EntrylkRequest) (*brickpb.Reply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	p, err := se.lockedInode(req.GetParent(), req.GetDomain())
+	if err == nil && req.GetName() != "" {
+		err = posix.ValidateName(req.GetName())
+	}
+	typ, cmd := req.GetType(), req.GetCmd()
+	if err == nil && (typ < 0 || typ > brickpb.LockType_LOCK_UNLOCK || (cmd != brickpb.LkCmd_LK_SET && cmd != brickpb.LkCmd_LK_SETW)) {
+		err = syscall.EINVAL
+	}
+	if err == nil {
+		ctx, cancel := se.bind(ctx)
+		defer cancel()
+		el := locks.EntryLock{Name: req.GetName(), Type: locks.Type(typ), Owner: locks.Owner{Session: se.id, ID: req.GetOwner()}}
+		err = se.brick.locks.SetEntry(ctx, locks.Key{Space: locks.Entry, Gfid: p, Domain: req.GetDomain()}, el, cmd == brickpb.LkCmd_LK_SETW)
+		se.afterGrant(err)
+	}
+	return &brickpb.Reply{Errno: se.errno("entrylk", err)}, nil
+}
+
+func (r *rpc) Xattrop(_ context.Context, req *brickpb.XattropRequest) (*brickpb.XattropReply, error) {
+	se, done, err := r.begin(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var out []posix.Pending
+	g, err := parseGfid(req.GetGfid())
+	if err == nil {
+		deltas := make([]posix.PendingDelta, 0, len(req.GetDeltas()))
+		for _, d := range req.GetDeltas() {
+			deltas = append(deltas, posix.PendingDelta{BrickID: d.GetBrickId(), Data: d.GetData(), Metadata: d.GetMetadata(), Entry: d.GetEntry()})
+		}
+		out, err = se.brick.fs.Xattrop(g, deltas)
+	}
+	rep := &brickpb.XattropReply{Errno: se.errno("xattrop", err)}
+	if err == nil {
+		rep.Pending = wirePending(out)
+	}
+	return rep, nil
+}
