@@ -112,5 +112,11 @@ func (d *distribute) parallel(skip int, fn func(i int) error) []error {
 // isDir reports whether mode is a directory's.
 func isDir(mode uint32) bool { return mode&syscall.S_IFMT == syscall.S_IFDIR }
 
+// isMissing reports whether err says the entry or inode is not there:
+// ENOENT for a name, ESTALE for a gfid the set does not know.
+func isMissing(err error) bool {
+	return errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ESTALE)
+}
+
 // isErrno reports whether err wraps e.
 func isErrno(err error, e syscall.Errno) bool { return errors.Is(err, e) }

@@ -12,13 +12,22 @@ import (
 // on another set. They carry the gfid of the file they point to.
 
 // makeLinkto makes the linkto file (parent, name) on set i, pointing at the
-// file g on set data.
+// file g on set data. When set i has a linkto of g already (another hard
+// link's name hashes there), the name becomes a hard link of it: a brick
+// holds one inode per gfid.
 func (d *distribute) makeLinkto(ctx context.Context, i int, parent fop.Gfid, name string, g fop.Gfid, data int) error {
 	lm, ok := d.sets[i].(linktoMaker)
 	if !ok {
 		return fmt.Errorf("dht: set %s cannot make linkto files: %w", d.names[i], syscall.EIO)
 	}
 	_, err := lm.MknodLinkto(ctx, parent, name, g, d.names[data])
+	if !isErrno(err, syscall.EEXIST) {
+		return err
+	}
+	if e, gerr := d.sets[i].Getattr(ctx, g); gerr != nil || e.Linkto != d.names[data] {
+		return err // the name is taken
+	}
+	_, err = d.sets[i].Link(ctx, g, parent, name)
 	return err
 }
 
@@ -33,7 +42,7 @@ func tempName(g fop.Gfid) string {
 // hides it, rmdir removes it).
 func (d *distribute) removeLinkto(ctx context.Context, i int, parent fop.Gfid, name string) {
 	err := d.sets[i].Unlink(ctx, parent, name)
-	if err != nil && !isErrno(err, syscall.ENOENT) {
+	if err != nil && !isMissing(err) {
 		d.log.Warn("could not remove a linkto file", "parent", parent, "name", name, "set", d.names[i], "err", err)
 	}
 }
@@ -46,11 +55,11 @@ func (d *distribute) clearStaleLinkto(ctx context.Context, i int, parent fop.Gfi
 		return false
 	}
 	if t, err := d.setNamed(e.Linkto); err == nil && t != i {
-		if _, err := d.sets[t].Lookup(ctx, parent, name); !isErrno(err, syscall.ENOENT) {
+		if _, err := d.sets[t].Lookup(ctx, parent, name); !isMissing(err) {
 			return false
 		}
 	}
-	if err := d.sets[i].Unlink(ctx, parent, name); err != nil && !isErrno(err, syscall.ENOENT) {
+	if err := d.sets[i].Unlink(ctx, parent, name); err != nil && !isMissing(err) {
 		return false
 	}
 	d.log.Info("removed a stale linkto file", "parent", parent, "name", name, "set", d.names[i])

@@ -107,23 +107,23 @@ func (d *distribute) search(ctx context.Context, g fop.Gfid) (loc, error) {
 	return loc{}, fmt.Errorf("dht: locate %s: %w", g, firstErr(errs, syscall.ENOENT))
 }
 
-// firstErr returns the first error that is not ENOENT, else the first
-// ENOENT, else def.
+// firstErr returns the first error that is not isMissing, else the first
+// that is, else def.
 func firstErr(errs []error, def error) error {
-	var enoent error
+	var missing error
 	for _, err := range errs {
 		switch {
 		case err == nil:
-		case isErrno(err, syscall.ENOENT):
-			if enoent == nil {
-				enoent = err
+		case isMissing(err):
+			if missing == nil {
+				missing = err
 			}
 		default:
 			return err
 		}
 	}
-	if enoent != nil {
-		return enoent
+	if missing != nil {
+		return missing
 	}
 	return def
 }
@@ -132,7 +132,7 @@ func firstErr(errs []error, def error) error {
 var errStaleLoc = fmt.Errorf("stale location: %w", syscall.ENOENT)
 
 // onInode runs fn with the location of g. When a remembered location turns
-// out wrong (ENOENT there), it is forgotten and fn runs once more with the
+// out wrong (ENOENT or ESTALE there), it is forgotten and fn runs once more with the
 // location found by asking every set.
 func (d *distribute) onInode(ctx context.Context, g fop.Gfid, fn func(l loc) error) error {
 	_, cached := d.locs.get(g)
@@ -141,7 +141,7 @@ func (d *distribute) onInode(ctx context.Context, g fop.Gfid, fn func(l loc) err
 		return err
 	}
 	err = fn(l)
-	if !cached || g == fop.RootGfid || !isErrno(err, syscall.ENOENT) {
+	if !cached || g == fop.RootGfid || !isMissing(err) {
 		return err
 	}
 	d.locs.drop(g)

@@ -52,7 +52,7 @@ func (d *distribute) Opendir(ctx context.Context, g fop.Gfid) (fop.Dir, error) {
 			if ds.dirSet < 0 {
 				ds.dirSet = i
 			}
-		case isErrno(err, syscall.ENOENT):
+		case isMissing(err):
 		default:
 			d.log.Warn("opendir: set not available; its entries are not listed", "gfid", g, "set", d.names[i], "err", err)
 		}

@@ -24,7 +24,7 @@ func (d *distribute) Unlink(ctx context.Context, parent fop.Gfid, name string) e
 		return err
 	}
 	if t != h {
-		if err := d.sets[t].Unlink(ctx, parent, name); err != nil && !isErrno(err, syscall.ENOENT) {
+		if err := d.sets[t].Unlink(ctx, parent, name); err != nil && !isMissing(err) {
 			return err
 		}
 	}
@@ -49,7 +49,7 @@ func (d *distribute) Rmdir(ctx context.Context, parent fop.Gfid, name string) er
 	}
 	errs := d.parallel(h, func(i int) error {
 		err := d.sets[i].Rmdir(ctx, parent, name)
-		if isErrno(err, syscall.ENOENT) {
+		if isMissing(err) {
 			return nil
 		}
 		return err
@@ -95,7 +95,7 @@ func (d *distribute) emptyDir(ctx context.Context, g fop.Gfid) error {
 // or ENOTEMPTY at the first real entry. A set without the directory is empty.
 func (d *distribute) linktosOnly(ctx context.Context, i int, g fop.Gfid) ([]string, error) {
 	dir, err := d.sets[i].Opendir(ctx, g)
-	if isErrno(err, syscall.ENOENT) {
+	if isMissing(err) {
 		return nil, nil
 	}
 	if err != nil {

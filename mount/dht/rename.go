@@ -92,7 +92,7 @@ func (d *distribute) renameDir(ctx context.Context, op fop.Gfid, on string, np f
 	}
 	errs := d.parallel(first, func(i int) error {
 		err := d.sets[i].Rename(ctx, op, on, np, nn, flags)
-		if isErrno(err, syscall.ENOENT) {
+		if isMissing(err) {
 			return nil // not healed there yet: lookup will
 		}
 		return err
@@ -150,7 +150,7 @@ func (d *distribute) renameFile(ctx context.Context, op fop.Gfid, on string, np 
 		d.removeLinkto(ctx, src.hashed, op, on)
 	}
 	if exists && dst.cached != c && dst.cached != nh {
-		if err := d.sets[dst.cached].Unlink(ctx, np, nn); err != nil && !isErrno(err, syscall.ENOENT) {
+		if err := d.sets[dst.cached].Unlink(ctx, np, nn); err != nil && !isMissing(err) {
 			d.log.Warn("rename: could not remove the replaced file's data", "name", nn, "set", d.names[dst.cached], "err", err)
 		}
 	}

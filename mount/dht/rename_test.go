@@ -261,3 +261,37 @@ func TestLinkOfDirectory(t *testing.T) {
 	_, err := f.d.Link(ctx, d.Gfid, fop.RootGfid, "l")
 	wantErrno(t, err, syscall.EPERM)
 }
+
+// TestLinktoOfManyNames: two extra names of one file hash to the same other
+// set; that set holds one linkto inode with two names, as a brick must
+// (one inode per gfid).
+func TestLinktoOfManyNames(t *testing.T) {
+	f := newFixture(t)
+	root := fop.RootGfid
+	a, b, c := f.name(root, 0, "a"), f.name(root, 1, "b"), f.name(root, 1, "c")
+	e := f.create(root, a, "data")
+	if _, err := f.d.Link(ctx, e.Gfid, root, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.d.Link(ctx, e.Gfid, root, c); err != nil {
+		t.Fatal(err)
+	}
+	f.wantNames(root, []string{a, b, c}, []string{b + "@set-0", c + "@set-0"}, nil)
+	if lt, _ := f.vols[1].Getattr(ctx, e.Gfid); lt.Nlink != 2 {
+		t.Fatalf("linkto inode nlink %d, want 2", lt.Nlink)
+	}
+	// Renaming the data's own name to a third name hashing to set 1 too.
+	d := f.name(root, 1, "d")
+	if err := f.d.Rename(ctx, root, a, root, d, 0); err != nil {
+		t.Fatal(err)
+	}
+	f.wantNames(root, []string{b, c, d}, []string{b + "@set-0", c + "@set-0", d + "@set-0"}, nil)
+	if err := f.d.Unlink(ctx, root, b); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{c, d} {
+		if got := f.read(f.fresh(), root, n); got != "data" {
+			t.Fatalf("%s reads %q", n, got)
+		}
+	}
+}

@@ -36,7 +36,7 @@ func (v *Vol) Getattr(_ context.Context, g fop.Gfid) (fop.Entry, error) {
 	}
 	ino := v.inodes[g]
 	if ino == nil {
-		return fop.Entry{}, errf(syscall.ENOENT, "memvol %s: getattr %s", v.Name, g)
+		return fop.Entry{}, errf(syscall.ESTALE, "memvol %s: getattr %s", v.Name, g)
 	}
 	return v.entry(ino), nil
 }
@@ -50,7 +50,7 @@ func (v *Vol) Setattr(_ context.Context, g fop.Gfid, in fop.SetattrIn) (fop.Attr
 	}
 	ino := v.inodes[g]
 	if ino == nil {
-		return fop.Attr{}, errf(syscall.ENOENT, "memvol %s: setattr %s", v.Name, g)
+		return fop.Attr{}, errf(syscall.ESTALE, "memvol %s: setattr %s", v.Name, g)
 	}
 	a := &ino.attr
 	if in.Valid&fop.SetMode != 0 {
@@ -160,27 +160,11 @@ func (v *Vol) Mknod(_ context.Context, parent fop.Gfid, name string, in fop.NewI
 	return v.entry(ino), nil
 }
 
-// MknodLinkto makes a dht pointer file. As on a brick, a gfid that is
-// already a linkto here gets another hard link.
+// MknodLinkto makes a dht pointer file. As on a brick, a gfid already in
+// use on the volume is EEXIST.
 func (v *Vol) MknodLinkto(_ context.Context, parent fop.Gfid, name string, g fop.Gfid, setName string) (fop.Entry, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if old := v.inodes[g]; old != nil && old.linkto != "" {
-		if err := v.begin("mknod-linkto"); err != nil {
-			return fop.Entry{}, err
-		}
-		d, err := v.dir(parent)
-		if err != nil {
-			return fop.Entry{}, err
-		}
-		if _, ok := d.entries[name]; ok {
-			return fop.Entry{}, errf(syscall.EEXIST, "memvol %s: linkto %s/%s", v.Name, parent, name)
-		}
-		old.linkto = setName
-		old.attr.Nlink++
-		v.link(d, name, old)
-		return v.entry(old), nil
-	}
 	ino, err := v.add("mknod-linkto", parent, name, g, syscall.S_IFREG|syscall.S_ISVTX, fop.Caller{})
 	if err != nil {
 		return fop.Entry{}, err
@@ -211,7 +195,7 @@ func (v *Vol) Link(_ context.Context, g, newParent fop.Gfid, newName string) (fo
 	}
 	ino := v.inodes[g]
 	if ino == nil {
-		return fop.Entry{}, errf(syscall.ENOENT, "memvol %s: link %s", v.Name, g)
+		return fop.Entry{}, errf(syscall.ESTALE, "memvol %s: link %s", v.Name, g)
 	}
 	if isDir(ino.attr.Mode) {
 		return fop.Entry{}, errf(syscall.EPERM, "memvol %s: link of directory %s", v.Name, g)
@@ -238,7 +222,7 @@ func (v *Vol) Readlink(_ context.Context, g fop.Gfid) (string, error) {
 	}
 	ino := v.inodes[g]
 	if ino == nil {
-		return "", errf(syscall.ENOENT, "memvol %s: readlink %s", v.Name, g)
+		return "", errf(syscall.ESTALE, "memvol %s: readlink %s", v.Name, g)
 	}
 	if ino.attr.Mode&syscall.S_IFMT != syscall.S_IFLNK {
 		return "", errf(syscall.EINVAL, "memvol %s: readlink %s", v.Name, g)

@@ -17,7 +17,7 @@ func (v *Vol) Getxattr(_ context.Context, g fop.Gfid, name string) ([]byte, erro
 	}
 	ino := v.inodes[g]
 	if ino == nil {
-		return nil, errf(syscall.ENOENT, "memvol %s: getxattr %s", v.Name, g)
+		return nil, errf(syscall.ESTALE, "memvol %s: getxattr %s", v.Name, g)
 	}
 	val, ok := ino.xattrs[name]
 	if !ok {
@@ -35,7 +35,7 @@ func (v *Vol) Setxattr(_ context.Context, g fop.Gfid, name string, value []byte,
 	}
 	ino := v.inodes[g]
 	if ino == nil {
-		return errf(syscall.ENOENT, "memvol %s: setxattr %s", v.Name, g)
+		return errf(syscall.ESTALE, "memvol %s: setxattr %s", v.Name, g)
 	}
 	ino.xattrs[name] = append([]byte(nil), value...)
 	return nil
@@ -50,7 +50,7 @@ func (v *Vol) Listxattr(_ context.Context, g fop.Gfid) ([]string, error) {
 	}
 	ino := v.inodes[g]
 	if ino == nil {
-		return nil, errf(syscall.ENOENT, "memvol %s: listxattr %s", v.Name, g)
+		return nil, errf(syscall.ESTALE, "memvol %s: listxattr %s", v.Name, g)
 	}
 	var out []string
 	for n := range ino.xattrs {
@@ -69,7 +69,7 @@ func (v *Vol) Removexattr(_ context.Context, g fop.Gfid, name string) error {
 	}
 	ino := v.inodes[g]
 	if ino == nil {
-		return errf(syscall.ENOENT, "memvol %s: removexattr %s", v.Name, g)
+		return errf(syscall.ESTALE, "memvol %s: removexattr %s", v.Name, g)
 	}
 	if _, ok := ino.xattrs[name]; !ok {
 		return errf(syscall.ENODATA, "memvol %s: removexattr %s %s", v.Name, g, name)
@@ -88,7 +88,7 @@ func (v *Vol) Open(_ context.Context, g fop.Gfid, flags uint32) (fop.File, error
 	ino := v.inodes[g]
 	switch {
 	case ino == nil:
-		return nil, errf(syscall.ENOENT, "memvol %s: open %s", v.Name, g)
+		return nil, errf(syscall.ESTALE, "memvol %s: open %s", v.Name, g)
 	case isDir(ino.attr.Mode):
 		return nil, errf(syscall.EISDIR, "memvol %s: open %s", v.Name, g)
 	}

@@ -1,6 +1,8 @@
 // Package memvol is an in-memory fop.Volume for tests of the layers above
 // the brick client: a POSIX-like tree of inodes addressed by gfid, with
-// dht linkto files (MknodLinkto), call counters and injected failures.
+// dht linkto files (MknodLinkto), call counters and injected failures. It
+// answers like a brick where dht depends on it: an unknown gfid is ESTALE,
+// a missing name ENOENT, and a gfid already in use EEXIST.
 package memvol
 
 import (
@@ -146,7 +148,7 @@ func errf(err syscall.Errno, format string, args ...any) error {
 func (v *Vol) dir(g fop.Gfid) (*inode, error) {
 	d := v.inodes[g]
 	if d == nil {
-		return nil, errf(syscall.ENOENT, "memvol: no inode %s", g)
+		return nil, errf(syscall.ESTALE, "memvol: no inode %s", g)
 	}
 	if d.entries == nil {
 		return nil, errf(syscall.ENOTDIR, "memvol: %s", g)
