@@ -1,0 +1,185 @@
+package fusefs
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"syscall"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/mortarfs/mortar/mount/fop"
+)
+
+// readdirPage is how many entries one fop.Dir.Readdir call asks for.
+const readdirPage = 1024
+
+var errCookieStuck = errors.New("fusefs: readdir cookie does not advance")
+
+// dirHandle is an open directory. Its first read after opendir or
+// rewinddir reads the whole directory into a snapshot, served with
+// offsets index+1: the listing is stable while others create and remove
+// entries, and every entry appears once. The snapshot costs memory in
+// proportion to the directory (a name and a stat per entry) for as long
+// as the handle is open; that is the price of a stable listing and of
+// READDIRPLUS without a lookup per entry.
+type dirHandle struct {
+	n *node
+
+	mu      sync.Mutex
+	loaded  bool
+	epoch   uint64 // changeLog epoch of the snapshot
+	entries []dirEntry
+	pos     int // index of the next entry
+	cur     fuse.DirEntry
+}
+
+type dirEntry struct {
+	name string
+	attr fop.Attr // zero Gfid: not known, look it up
+}
+
+// OpendirHandle opens a directory. Nothing is read from the volume until
+// the first readdir: opening a directory to fchdir, fsync or openat in
+// it costs no round trip.
+func (n *node) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	return &dirHandle{n: n}, 0, 0
+}
+
+// Readdirent returns the next entry, nil at the end.
+func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.loaded {
+		if errno := h.load(ctx); errno != 0 {
+			return nil, errno
+		}
+	}
+	if h.pos >= len(h.entries) {
+		return nil, 0
+	}
+	e := &h.entries[h.pos]
+	h.pos++
+	h.cur = fuse.DirEntry{Name: e.name, Mode: e.attr.Mode & syscall.S_IFMT, Off: uint64(h.pos)}
+	if !e.attr.Gfid.IsZero() {
+		h.cur.Ino = e.attr.Gfid.Ino()
+	}
+	return &h.cur, 0
+}
+
+// load reads the directory into the snapshot, "." and ".." first.
+func (h *dirHandle) load(ctx context.Context) syscall.Errno {
+	m := h.n.m
+	epoch := m.changes.begin()
+	entries, err := h.readAll(ctx)
+	if err != nil {
+		m.changes.end(epoch)
+		return m.errno("readdir", err)
+	}
+	h.loaded, h.epoch, h.entries, h.pos = true, epoch, entries, 0
+	return 0
+}
+
+func (h *dirHandle) readAll(ctx context.Context) ([]dirEntry, error) {
+	d, err := h.n.m.vol.Opendir(ctx, h.n.gfid)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := d.Release(context.WithoutCancel(ctx)); err != nil {
+			h.n.m.log.Debug("fusefs: releasing a directory", "err", err)
+		}
+	}()
+	entries := []dirEntry{
+		{name: ".", attr: fop.Attr{Gfid: h.n.gfid, Mode: syscall.S_IFDIR}},
+		{name: "..", attr: fop.Attr{Gfid: h.parentGfid(), Mode: syscall.S_IFDIR}},
+	}
+	var cookie uint64
+	for {
+		page, eof, err := d.Readdir(ctx, cookie, readdirPage)
+		if err != nil {
+			return nil, err
+		}
+		for i := range page {
+			if page[i].Name != "." && page[i].Name != ".." {
+				entries = append(entries, dirEntry{name: page[i].Name, attr: page[i].Attr})
+			}
+		}
+		if eof || len(page) == 0 {
+			return entries, nil
+		}
+		next := page[len(page)-1].Cookie
+		if next == cookie {
+			return nil, errCookieStuck
+		}
+		cookie = next
+	}
+}
+
+// parentGfid is the gfid of a parent of the directory, as far as the
+// kernel has shown it to us; the root is its own parent.
+func (h *dirHandle) parentGfid() fop.Gfid {
+	if _, p := h.n.Parent(); p != nil {
+		if pn, ok := p.Operations().(*node); ok {
+			return pn.gfid
+		}
+	}
+	if h.n.gfid == fop.RootGfid {
+		return fop.RootGfid
+	}
+	return fop.Gfid{}
+}
+
+// Lookup answers READDIRPLUS's lookup of the entry just returned from the
+// snapshot. An entry without a gfid, or one that changed since the
+// snapshot was read, is looked up for real.
+func (h *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	h.mu.Lock()
+	var e dirEntry
+	if h.pos > 0 && h.pos <= len(h.entries) {
+		e = h.entries[h.pos-1]
+	}
+	epoch := h.epoch
+	h.mu.Unlock()
+	if e.name != name || e.attr.Gfid.IsZero() || h.n.m.changes.stale(epoch, h.n.gfid, name, e.attr.Gfid) {
+		return h.n.Lookup(ctx, name, out)
+	}
+	return inode(h.n.entered(ctx, &e.attr, out))
+}
+
+// Seekdir moves to offset off: 0 is rewinddir, which takes a new
+// snapshot on the next read.
+func (h *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if off == 0 {
+		h.drop()
+		return 0
+	}
+	if !h.loaded {
+		if errno := h.load(ctx); errno != 0 {
+			return errno
+		}
+	}
+	h.pos = int(min(off, uint64(len(h.entries))))
+	return 0
+}
+
+// Fsyncdir succeeds: the volume has no directory fsync, and its
+// namespace operations are complete when they return.
+func (h *dirHandle) Fsyncdir(ctx context.Context, flags uint32) syscall.Errno { return 0 }
+
+// Releasedir frees the snapshot.
+func (h *dirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.drop()
+}
+
+func (h *dirHandle) drop() {
+	if h.loaded {
+		h.n.m.changes.end(h.epoch)
+	}
+	h.loaded, h.entries, h.pos = false, nil, 0
+}

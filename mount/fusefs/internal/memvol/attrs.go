@@ -1,0 +1,160 @@
+package memvol
+
+import (
+	"context"
+	"sort"
+	"syscall"
+
+	"github.com/mortarfs/mortar/mount/fop"
+)
+
+// Getattr returns the inode's attributes.
+func (v *Vol) Getattr(ctx context.Context, g fop.Gfid) (fop.Entry, error) {
+	if err := v.enter("Getattr"); err != nil {
+		return fop.Entry{}, err
+	}
+	defer v.mu.Unlock()
+	ino, err := v.get(g)
+	if err != nil {
+		return fop.Entry{}, err
+	}
+	return ino.entry(), nil
+}
+
+// Setattr changes attributes and returns them after the change.
+func (v *Vol) Setattr(ctx context.Context, g fop.Gfid, in fop.SetattrIn) (fop.Attr, error) {
+	if err := v.enter("Setattr"); err != nil {
+		return fop.Attr{}, err
+	}
+	defer v.mu.Unlock()
+	ino, err := v.get(g)
+	if err != nil {
+		return fop.Attr{}, err
+	}
+	a := &ino.attr
+	if in.Valid&fop.SetMode != 0 {
+		a.Mode = a.Mode&syscall.S_IFMT | in.Mode&0o7777
+	}
+	if in.Valid&fop.SetUid != 0 {
+		a.Uid = in.Uid
+	}
+	if in.Valid&fop.SetGid != 0 {
+		a.Gid = in.Gid
+	}
+	if in.Valid&fop.SetSize != 0 {
+		if ino.dir != nil {
+			return fop.Attr{}, syscall.EISDIR
+		}
+		ino.resize(int64(in.Size))
+		a.Mtime = now()
+	}
+	setTime(&a.Atime, in.Valid, fop.SetAtime, fop.SetAtimeNow, in.Atime)
+	setTime(&a.Mtime, in.Valid, fop.SetMtime, fop.SetMtimeNow, in.Mtime)
+	a.Ctime = now()
+	return ino.entry().Attr, nil
+}
+
+func setTime(t *fop.Timespec, valid, set, setNow uint32, to fop.Timespec) {
+	switch {
+	case valid&setNow != 0:
+		*t = now()
+	case valid&set != 0:
+		*t = to
+	}
+}
+
+func (ino *inode) resize(size int64) {
+	if size <= int64(len(ino.data)) {
+		ino.data = ino.data[:size]
+		return
+	}
+	ino.data = append(ino.data, make([]byte, size-int64(len(ino.data)))...)
+}
+
+// Statfs reports a fixed capacity.
+func (v *Vol) Statfs(ctx context.Context, g fop.Gfid) (fop.Statfs, error) {
+	if err := v.enter("Statfs"); err != nil {
+		return fop.Statfs{}, err
+	}
+	defer v.mu.Unlock()
+	return fop.Statfs{
+		Blocks: 1 << 20, Bfree: 1 << 19, Bavail: 1 << 18,
+		Files: 1 << 16, Ffree: 1<<16 - uint64(len(v.inodes)),
+		Bsize: 4096, Frsize: 4096, Namelen: 255,
+	}, nil
+}
+
+// Getxattr reads an extended attribute.
+func (v *Vol) Getxattr(ctx context.Context, g fop.Gfid, name string) ([]byte, error) {
+	if err := v.enter("Getxattr"); err != nil {
+		return nil, err
+	}
+	defer v.mu.Unlock()
+	ino, err := v.get(g)
+	if err != nil {
+		return nil, err
+	}
+	val, ok := ino.xattrs[name]
+	if !ok {
+		return nil, syscall.ENODATA
+	}
+	return append([]byte(nil), val...), nil
+}
+
+// Setxattr sets an extended attribute (XATTR_CREATE, XATTR_REPLACE).
+func (v *Vol) Setxattr(ctx context.Context, g fop.Gfid, name string, value []byte, flags uint32) error {
+	if err := v.enter("Setxattr"); err != nil {
+		return err
+	}
+	defer v.mu.Unlock()
+	ino, err := v.get(g)
+	if err != nil {
+		return err
+	}
+	_, exists := ino.xattrs[name]
+	switch {
+	case flags&1 != 0 && exists:
+		return syscall.EEXIST
+	case flags&2 != 0 && !exists:
+		return syscall.ENODATA
+	}
+	ino.xattrs[name] = append([]byte(nil), value...)
+	ino.attr.Ctime = now()
+	return nil
+}
+
+// Listxattr lists the names, sorted.
+func (v *Vol) Listxattr(ctx context.Context, g fop.Gfid) ([]string, error) {
+	if err := v.enter("Listxattr"); err != nil {
+		return nil, err
+	}
+	defer v.mu.Unlock()
+	ino, err := v.get(g)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(ino.xattrs))
+	for n := range ino.xattrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Removexattr removes an extended attribute.
+func (v *Vol) Removexattr(ctx context.Context, g fop.Gfid, name string) error {
+	if err := v.enter("Removexattr"); err != nil {
+		return err
+	}
+	defer v.mu.Unlock()
+	ino, err := v.get(g)
+	if err != nil {
+		return err
+	}
+	if _, ok := ino.xattrs[name]; !ok {
+		return syscall.ENODATA
+	}
+	delete(ino.xattrs, name)
+	ino.attr.Ctime = now()
+	return nil
+}

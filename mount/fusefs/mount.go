@@ -1,0 +1,118 @@
+package fusefs
+
+import (
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/mortarfs/mortar/mount/fop"
+)
+
+// mount is the state shared by every node of one mounted volume.
+type mount struct {
+	vol     fop.Volume
+	opts    Options
+	log     *slog.Logger
+	inodes  inodeTable
+	changes changeLog
+	events  eventQueue
+	// capGen is bumped when notifications were lost: every cached
+	// security.capability is then unknown.
+	capGen atomic.Uint64
+}
+
+// Mount serves vol at mountpoint and returns once the kernel mount is
+// ready. The returned server's Wait returns after the volume is
+// unmounted (umount, or Server.Unmount); closing vol is the caller's
+// business.
+func Mount(mountpoint string, vol fop.Volume, opts Options) (*fuse.Server, error) {
+	m := newMount(vol, opts)
+	root := m.newRoot()
+	srv, err := fs.Mount(mountpoint, root, m.fsOptions())
+	if err != nil {
+		return nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
+	}
+	stop := make(chan struct{})
+	go func() {
+		srv.Wait()
+		close(stop)
+	}()
+	go m.drain(srv, stop)
+	m.log.Debug("fusefs: mounted", "mountpoint", mountpoint, "fsname", m.opts.FsName)
+	return srv, nil
+}
+
+// NewRoot returns the root node of vol, initialised without a kernel:
+// tests call its methods (Lookup, OpendirHandle, ...) directly. Change
+// notifications are recorded but invalidate nothing. It cannot be
+// mounted; use Mount.
+func NewRoot(vol fop.Volume, opts Options) fs.InodeEmbedder {
+	m := newMount(vol, opts)
+	root := m.newRoot()
+	fs.NewNodeFS(root, m.fsOptions())
+	return root
+}
+
+func newMount(vol fop.Volume, opts Options) *mount {
+	opts = opts.normalized()
+	m := &mount{vol: vol, opts: opts, log: opts.Logger}
+	m.inodes.init()
+	m.events.init(eventQueueSize)
+	vol.Watch(m.sink)
+	return m
+}
+
+func (m *mount) newRoot() *node {
+	root := &node{m: m, gfid: fop.RootGfid}
+	m.inodes.addRoot(root)
+	return root
+}
+
+// fsOptions are go-fuse's options for this mount; docs/fusefs.md says why
+// each is set.
+func (m *mount) fsOptions() *fs.Options {
+	o := m.opts
+	entry, attr, negative := o.EntryTimeout, o.AttrTimeout, o.NegativeTimeout
+	return &fs.Options{
+		MountOptions:    m.mountOptions(),
+		EntryTimeout:    &entry,
+		AttrTimeout:     &attr,
+		NegativeTimeout: &negative,
+		NullPermissions: true,
+		ExternalNodeID:  true,
+		RootStableAttr:  &fs.StableAttr{Ino: fuse.FUSE_ROOT_ID, Mode: syscall.S_IFDIR},
+		Logger:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (m *mount) mountOptions() fuse.MountOptions {
+	o := m.opts
+	mo := fuse.MountOptions{
+		AllowOther:           o.AllowOther,
+		Options:              []string{"default_permissions"},
+		MaxBackground:        o.MaxBackground,
+		MaxWrite:             fuse.MAX_KERNEL_WRITE,
+		MaxReadAhead:         fuse.MAX_KERNEL_WRITE,
+		FsName:               o.FsName,
+		Name:                 "mortar",
+		EnableLocks:          true,
+		EnableAcl:            true,
+		EnableSymlinkCaching: true,
+		DirectMount:          true,
+		DirectMountFlags:     syscall.MS_NOSUID | syscall.MS_NODEV,
+		Debug:                o.Debug,
+		Logger:               slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	if o.Debug {
+		mo.Logger = slog.NewLogLogger(m.log.Handler(), slog.LevelInfo)
+	}
+	if o.ReadOnly {
+		mo.Options = append(mo.Options, "ro")
+		mo.DirectMountFlags |= syscall.MS_RDONLY
+	}
+	return mo
+}

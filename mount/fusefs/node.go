@@ -1,0 +1,110 @@
+package fusefs
+
+import (
+	"context"
+	"sync"
+	"syscall"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/mortarfs/mortar/mount/fop"
+)
+
+// node is one inode of the volume, of any type.
+type node struct {
+	fs.Inode
+	m    *mount
+	gfid fop.Gfid
+	// locks remembers who took POSIX locks on this inode, so that
+	// close(2) can release them (lock.go).
+	locks lockOwners
+	// caps caches security.capability (xattr_cache.go).
+	caps capCache
+}
+
+// caller is the identity a new inode is created for.
+func caller(ctx context.Context) fop.Caller {
+	c, ok := fuse.FromContext(ctx)
+	if !ok {
+		return fop.Caller{}
+	}
+	return fop.Caller{Uid: c.Uid, Gid: c.Gid, Pid: c.Pid}
+}
+
+// newInode describes a new inode of the given type and permissions,
+// created for the caller of ctx, with a fresh gfid.
+func newInode(ctx context.Context, mode uint32, rdev uint64) fop.NewInode {
+	return fop.NewInode{Gfid: fop.NewGfid(), Mode: mode, Rdev: rdev, Caller: caller(ctx)}
+}
+
+// inodeTable maps the gfids the kernel knows to their nodes.
+type inodeTable struct {
+	mu    sync.Mutex
+	nodes map[fop.Gfid]*node
+}
+
+func (t *inodeTable) init() { t.nodes = make(map[fop.Gfid]*node) }
+
+func (t *inodeTable) addRoot(root *node) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.nodes[root.gfid] = root
+}
+
+// child returns the node of the inode a, found under parent: the node
+// already known for a.Gfid, or a new one. Returning the known node keeps
+// one node per gfid, so hard links and parallel lookups agree.
+func (t *inodeTable) child(ctx context.Context, parent *node, a *fop.Attr) (*node, syscall.Errno) {
+	ino := a.Gfid.Ino()
+	if a.Gfid.IsZero() || (a.Gfid != fop.RootGfid && (ino == fuse.FUSE_ROOT_ID || ino == ^uint64(0))) {
+		parent.m.log.Warn("fusefs: unusable gfid from the volume", "gfid", a.Gfid.String())
+		return nil, syscall.EIO
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n := t.nodes[a.Gfid]; n != nil {
+		return n, 0
+	}
+	n := &node{m: parent.m, gfid: a.Gfid}
+	parent.NewInode(ctx, n, fs.StableAttr{Ino: ino, Mode: a.Mode & syscall.S_IFMT})
+	t.nodes[a.Gfid] = n
+	return n, 0
+}
+
+// get returns the live node of gfid, or nil.
+func (t *inodeTable) get(g fop.Gfid) *node {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.nodes[g]
+}
+
+// forget drops n once the kernel has forgotten it.
+func (t *inodeTable) forget(n *node) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.nodes[n.gfid] == n {
+		delete(t.nodes, n.gfid)
+	}
+}
+
+// all lists the live nodes.
+func (t *inodeTable) all() []*node {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]*node, 0, len(t.nodes))
+	for _, n := range t.nodes {
+		out = append(out, n)
+	}
+	return out
+}
+
+// OnForget is called when the kernel and go-fuse no longer know n.
+func (n *node) OnForget() { n.m.inodes.forget(n) }
+
+// other returns the node behind an InodeEmbedder given by go-fuse for a
+// second inode of the same operation (rename target, link source).
+func other(e fs.InodeEmbedder) (*node, bool) {
+	o, ok := e.(*node)
+	return o, ok
+}

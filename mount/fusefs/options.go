@@ -1,0 +1,60 @@
+package fusefs
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options configure a mount.
+type Options struct {
+	// EntryTimeout, AttrTimeout and NegativeTimeout are the kernel's
+	// cache lifetimes for names, attributes and failed lookups. Zero
+	// means no caching; DefaultOptions gives GlusterFS's one second.
+	EntryTimeout, AttrTimeout, NegativeTimeout time.Duration
+	// ReadOnly mounts the volume read-only.
+	ReadOnly bool
+	// AllowOther lets users other than the mounting one use the mount.
+	AllowOther bool
+	// FsName is the source shown by df and /proc/mounts ("HOST:/VOL").
+	FsName string
+	// MaxBackground is the kernel's limit of background requests
+	// (readahead, async writes); 0 means 64.
+	MaxBackground int
+	// Debug logs every FUSE request and reply.
+	Debug bool
+	// Logger receives the mount's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+const defaultMaxBackground = 64
+
+// DefaultOptions are the options of a mount without -o: one-second
+// caches, as GlusterFS, and access for every user.
+func DefaultOptions() Options {
+	return Options{
+		EntryTimeout:    time.Second,
+		AttrTimeout:     time.Second,
+		NegativeTimeout: time.Second,
+		AllowOther:      true,
+		MaxBackground:   defaultMaxBackground,
+	}
+}
+
+// normalized fills in what a zero Options leaves unset.
+func (o Options) normalized() Options {
+	for _, d := range []*time.Duration{&o.EntryTimeout, &o.AttrTimeout, &o.NegativeTimeout} {
+		if *d < 0 {
+			*d = 0
+		}
+	}
+	if o.MaxBackground <= 0 {
+		o.MaxBackground = defaultMaxBackground
+	}
+	if o.FsName == "" {
+		o.FsName = "mortar"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
