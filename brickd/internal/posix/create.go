@@ -29,7 +29,7 @@ func (b *Brick) Create(parent gfid.Gfid, name string, flags int, n NewInode) (*F
 		}
 		n.Mode = unix.S_IFREG | n.Mode&0o7777
 		fd, err := b.makeFile(dir, name, n)
-		if errors.Is(err, unix.EEXIST) && flags&unix.O_EXCL == 0 {
+		if errors.Is(err, unix.EEXIST) && !errors.Is(err, errGfidInUse) && flags&unix.O_EXCL == 0 {
 			continue // made by someone else meanwhile: open it
 		}
 		if err != nil {

@@ -1,6 +1,8 @@
 package posix
 
 import (
+	"fmt"
+
 	"github.com/mortarfs/mortar/brickd/internal/gfid"
 	"golang.org/x/sys/unix"
 )
@@ -14,6 +16,9 @@ type NewInode struct {
 	Linkto   string // Mknod of a dht pointer file
 }
 
+// errGfidInUse is the EEXIST of a new inode whose gfid names another.
+var errGfidInUse = fmt.Errorf("gfid already in use: %w", unix.EEXIST)
+
 // checkNewGfid refuses a gfid that cannot name a new inode (EINVAL) or
 // that already names one (EEXIST). The shard of g is held.
 func (b *Brick) checkNewGfid(g gfid.Gfid) error {
@@ -21,10 +26,10 @@ func (b *Brick) checkNewGfid(g gfid.Gfid) error {
 		return unix.EINVAL
 	}
 	if _, err := lstatAt(b.handles, g.HandlePath()); err == nil {
-		return unix.EEXIST
+		return errGfidInUse
 	}
 	if _, err := lstatAt(b.unlinked, g.String()); err == nil {
-		return unix.EEXIST
+		return errGfidInUse
 	}
 	return nil
 }
