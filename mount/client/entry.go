@@ -75,6 +75,7 @@ func (b *Brick) MknodLinkto(ctx context.Context, parent fop.Gfid, name string, g
 	return b.entryCall(ctx, "mknod linkto", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
 		return b.rpc.Mknod(ctx, &brickpb.MknodRequest{
 			Session: s.id, Parent: parent[:], Name: name, Gfid: gfid[:], Linkto: setName,
+			Caller: &brickpb.Caller{}, // owned by root, like the brick's internal files
 		})
 	})
 }
