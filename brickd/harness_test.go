@@ -262,3 +262,10 @@ func (ts *testServer) handlePath(g []byte) string {
 }
 
 func isErrno(err error, e syscall.Errno) bool { return errors.Is(err, e) }
+
+func mustGfid(t *testing.T, b []byte) gfid.Gfid {
+	t.Helper()
+	g, err := gfid.FromBytes(b)
+	must(t, err)
+	return g
+}
