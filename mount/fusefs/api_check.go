@@ -28,11 +28,11 @@ var (
 	_ = (fs.NodeRemovexattrer)((*node)(nil))
 )
 
-// Every go-fuse interface an open file implements.
+// Every go-fuse interface an open file implements. FLUSH is taken before
+// go-fuse sees it (rawfs.go), for its lock owner.
 var (
 	_ = (fs.FileReader)((*file)(nil))
 	_ = (fs.FileWriter)((*file)(nil))
-	_ = (fs.FileFlusher)((*file)(nil))
 	_ = (fs.FileFsyncer)((*file)(nil))
 	_ = (fs.FileReleaser)((*file)(nil))
 	_ = (fs.FileAllocater)((*file)(nil))

@@ -16,12 +16,12 @@ import (
 type file struct {
 	n *node
 	f fop.File
+	// lockKeys are the lock owners that locked through this file;
+	// guarded by the mount's lockTable.
+	lockKeys []lockKey
 }
 
-func newFile(n *node, f fop.File) *file {
-	n.locks.opened()
-	return &file{n: n, f: f}
-}
+func newFile(n *node, f fop.File) *file { return &file{n: n, f: f} }
 
 // openFlags are the open(2) flags passed to the volume: the kernel's,
 // without its internal FMODE_EXEC marker.
@@ -69,26 +69,6 @@ func (h *file) Write(ctx context.Context, data []byte, off int64) (uint32, sysca
 	return uint32(c), 0
 }
 
-// Flush is close(2) of one descriptor. It releases the POSIX locks of
-// the closing process, if it took any; otherwise it costs no round trip.
-func (h *file) Flush(ctx context.Context) syscall.Errno {
-	c, _ := fuse.FromContext(ctx)
-	var pid uint32
-	if c != nil {
-		pid = c.Pid
-	}
-	var first error
-	for _, owner := range h.n.locks.closing(pid) {
-		if err := h.f.Flush(ctx, owner); err != nil && first == nil {
-			first = err
-		}
-	}
-	if first != nil {
-		return h.n.m.errno("flush", first)
-	}
-	return 0
-}
-
 // Fsync flushes the file to stable storage; bit 0 of flags is fdatasync.
 func (h *file) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 	if err := h.f.Fsync(ctx, flags&1 != 0); err != nil {
@@ -99,7 +79,7 @@ func (h *file) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 
 // Release is the last close of the open file.
 func (h *file) Release(ctx context.Context) syscall.Errno {
-	h.n.locks.released()
+	h.n.m.locks.released(h)
 	if err := h.f.Release(ctx); err != nil {
 		return h.n.m.errno("release", err)
 	}

@@ -1,13 +1,9 @@
 package fusefs
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"math"
-	"os"
-	"strconv"
-	"strings"
+	"slices"
 	"sync"
 	"syscall"
 
@@ -16,96 +12,80 @@ import (
 	"github.com/mortarfs/mortar/mount/fop"
 )
 
-// lockOwners remembers, per inode, the lock owners that took POSIX locks
-// and the process (thread group) they belong to. close(2) of any
-// descriptor of the inode by that process must release them (POSIX), but
-// go-fuse's Flush reports only the pid of the closing thread. FLUSH of a
-// process that took no locks needs no round trip.
-type lockOwners struct {
-	mu    sync.Mutex
-	open  int                            // open files of the inode
-	byPid map[uint32]map[uint64]struct{} // thread group id → owners
+// lockTable remembers which lock owners took POSIX locks on which inode,
+// and through which open files. close(2) of any descriptor of an inode
+// must release the closing process's POSIX locks on it (POSIX); the
+// kernel says so with FLUSH and the owner, and only an owner recorded
+// here costs a round trip (fop.File.Flush through the files it locked
+// through). A FLUSH without locks costs nothing.
+//
+// Open-file-description locks (F_OFD_SETLK) reach us the same way, owned
+// by the open file; no FLUSH ever names that owner, so they stay until
+// the file is released, as they should.
+type lockTable struct {
+	mu     sync.Mutex
+	owners map[lockKey][]*file
 }
 
-func (l *lockOwners) opened() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.open++
+type lockKey struct {
+	ino   uint64
+	owner uint64
 }
 
-// released forgets the owners once no file of the inode is open: the
-// volume drops an open file's locks with it.
-func (l *lockOwners) released() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.open--; l.open <= 0 {
-		l.open, l.byPid = 0, nil
+// add records that owner locked the inode of f through f.
+func (t *lockTable) add(owner uint64, f *file) {
+	k := lockKey{f.n.gfid.Ino(), owner}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.owners == nil {
+		t.owners = make(map[lockKey][]*file)
 	}
+	if slices.Contains(t.owners[k], f) {
+		return
+	}
+	t.owners[k] = append(t.owners[k], f)
+	f.lockKeys = append(f.lockKeys, k)
 }
 
-func (l *lockOwners) add(tgid uint32, owner uint64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.byPid == nil {
-		l.byPid = make(map[uint32]map[uint64]struct{})
+// take returns and forgets the files owner locked inode ino through.
+func (t *lockTable) take(ino, owner uint64) []*file {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	k := lockKey{ino, owner}
+	files := t.owners[k]
+	delete(t.owners, k)
+	for _, f := range files {
+		f.lockKeys = slices.DeleteFunc(f.lockKeys, func(x lockKey) bool { return x == k })
 	}
-	if l.byPid[tgid] == nil {
-		l.byPid[tgid] = make(map[uint64]struct{})
-	}
-	l.byPid[tgid][owner] = struct{}{}
+	return files
 }
 
-// closing returns, and forgets, the owners of the process of thread pid.
-func (l *lockOwners) closing(pid uint32) []uint64 {
-	if owners, ok := l.take(pid); ok || owners == nil {
-		return owners
-	}
-	// Locks were taken, but not by pid's thread group id: pid may be
-	// another thread of a process that did. Only then is /proc read.
-	tgid, ok := threadGroup(pid)
-	if !ok || tgid == pid {
-		return nil
-	}
-	owners, _ := l.take(tgid)
-	return owners
-}
-
-// take removes the owners recorded for tgid. owners is nil when no
-// process has any recorded.
-func (l *lockOwners) take(tgid uint32) (owners []uint64, found bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.byPid) == 0 {
-		return nil, false
-	}
-	set, found := l.byPid[tgid]
-	delete(l.byPid, tgid)
-	owners = make([]uint64, 0, len(set))
-	for o := range set {
-		owners = append(owners, o)
-	}
-	return owners, found
-}
-
-// threadGroup returns the process id of thread tid. The kernel's request
-// header carries the thread id, the lock itself the process id.
-func threadGroup(tid uint32) (uint32, bool) {
-	if tid == 0 {
-		return 0, false
-	}
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", tid))
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "Tgid:"); ok {
-			id, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
-			return uint32(id), err == nil
+// released forgets f: the volume drops an open file's locks with it.
+func (t *lockTable) released(f *file) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, k := range f.lockKeys {
+		t.owners[k] = slices.DeleteFunc(t.owners[k], func(x *file) bool { return x == f })
+		if len(t.owners[k]) == 0 {
+			delete(t.owners, k)
 		}
 	}
-	return 0, false
+	f.lockKeys = nil
+}
+
+// flush is FLUSH of inode ino by lock owner: close(2) of one descriptor.
+// It releases owner's POSIX locks on the inode, if it took any.
+func (m *mount) flush(ctx context.Context, ino, owner uint64) syscall.Errno {
+	var first error
+	for _, f := range m.locks.take(ino, owner) {
+		if err := f.f.Flush(ctx, owner); err != nil && first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return m.errno("flush", first)
+	}
+	return 0
 }
 
 // toLock converts the kernel's lock request. FUSE ends a lock that runs
@@ -176,26 +156,10 @@ func (h *file) setlk(ctx context.Context, owner uint64, lk *fuse.FileLock, flags
 	if !l.Flock && l.Type != fop.LockUnlock {
 		// Recorded before the call: a lock granted by a call that then
 		// fails (interrupted) must still be released at close.
-		h.n.locks.add(lockProcess(ctx, lk), owner)
+		h.n.m.locks.add(owner, h)
 	}
 	if err := h.f.Setlk(ctx, l, wait); err != nil {
 		return h.n.m.errno("setlk", err)
 	}
 	return 0
-}
-
-// lockProcess is the process taking a lock: the pid the kernel put in
-// the lock, or else the thread group of the calling thread.
-func lockProcess(ctx context.Context, lk *fuse.FileLock) uint32 {
-	if lk.Pid != 0 {
-		return lk.Pid
-	}
-	c, ok := fuse.FromContext(ctx)
-	if !ok {
-		return 0
-	}
-	if tgid, ok := threadGroup(c.Pid); ok {
-		return tgid
-	}
-	return c.Pid
 }

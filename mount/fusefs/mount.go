@@ -20,6 +20,7 @@ type mount struct {
 	inodes  inodeTable
 	changes changeLog
 	events  eventQueue
+	locks   lockTable
 	// capGen is bumped when notifications were lost: every cached
 	// security.capability is then unknown.
 	capGen atomic.Uint64
@@ -31,9 +32,14 @@ type mount struct {
 // business.
 func Mount(mountpoint string, vol fop.Volume, opts Options) (*fuse.Server, error) {
 	m := newMount(vol, opts)
-	root := m.newRoot()
-	srv, err := fs.Mount(mountpoint, root, m.fsOptions())
+	fsOpts := m.fsOptions()
+	raw := &rawFS{RawFileSystem: fs.NewNodeFS(m.newRoot(), fsOpts), m: m}
+	srv, err := fuse.NewServer(raw, mountpoint, &fsOpts.MountOptions)
 	if err != nil {
+		return nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
+	}
+	go srv.Serve()
+	if err := srv.WaitMount(); err != nil {
 		return nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
 	}
 	stop := make(chan struct{})

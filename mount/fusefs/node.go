@@ -16,9 +16,6 @@ type node struct {
 	fs.Inode
 	m    *mount
 	gfid fop.Gfid
-	// locks remembers who took POSIX locks on this inode, so that
-	// close(2) can release them (lock.go).
-	locks lockOwners
 	// caps caches security.capability (xattr_cache.go).
 	caps capCache
 }

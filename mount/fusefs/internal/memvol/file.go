@@ -139,14 +139,14 @@ func (f *file) Lseek(ctx context.Context, off int64, whence int) (int64, error) 
 	return size, nil
 }
 
-// Release closes the file and drops its flock locks.
+// Release closes the file and drops the locks taken through it.
 func (f *file) Release(ctx context.Context) error {
 	if err := f.v.enter("Release"); err != nil {
 		return err
 	}
 	defer f.v.mu.Unlock()
 	ino := f.inode()
-	f.v.dropLocks(ino, func(l *heldLock) bool { return l.Flock && l.file == f })
+	f.v.dropLocks(ino, func(l *heldLock) bool { return l.file == f })
 	ino.opens--
 	f.v.dropIfUnused(ino)
 	return nil
