@@ -118,3 +118,14 @@ func (m *Manager) Count(k Key) int {
 	}
 	return 0
 }
+
+// Waiters returns the number of requests waiting in the table of k (for
+// tests and metrics).
+func (m *Manager) Waiters(k Key) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t := m.tables[k]; t != nil {
+		return t.waiters
+	}
+	return 0
+}
