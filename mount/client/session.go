@@ -27,15 +27,20 @@ var errClosed = fmt.Errorf("brick client closed: %w", syscall.ENOTCONN)
 func (b *Brick) run() {
 	defer close(b.done)
 	wait := backoffMin
+	lastFailure := ""
 	for {
 		established, err := b.runSession()
 		if b.ctx.Err() != nil {
 			return
 		}
-		if established {
-			wait = backoffMin
+		switch {
+		case established:
+			wait, lastFailure = backoffMin, ""
 			b.log.Warn("brick session ended; reconnecting", "err", err)
-		} else {
+		case err.Error() != lastFailure: // say it once, not at every retry
+			lastFailure = err.Error()
+			b.log.Warn("cannot open a brick session; retrying", "err", err)
+		default:
 			b.log.Debug("brick session attempt failed", "err", err, "retry_in", wait)
 		}
 		t := time.NewTimer(wait)
