@@ -119,8 +119,32 @@ func (v *Vol) Setxattr(ctx context.Context, g fop.Gfid, name string, value []byt
 		return syscall.ENODATA
 	}
 	ino.xattrs[name] = append([]byte(nil), value...)
+	if name == aclAccess {
+		ino.attr.Mode = ino.attr.Mode&^0o777 | aclMode(value, ino.attr.Mode&0o777)
+	}
 	ino.attr.Ctime = now()
 	return nil
+}
+
+const aclAccess = "system.posix_acl_access"
+
+// aclMode is the permission bits an access ACL implies, as a local file
+// system sets them: owner from USER_OBJ, group from MASK (or GROUP_OBJ
+// without a mask), other from OTHER. A malformed ACL keeps old.
+func aclMode(acl []byte, old uint32) uint32 {
+	const userObj, groupObj, mask, other = 0x01, 0x04, 0x10, 0x20
+	if len(acl) < 4 || (len(acl)-4)%8 != 0 {
+		return old
+	}
+	perm := map[uint16]uint32{}
+	for e := acl[4:]; len(e) >= 8; e = e[8:] {
+		perm[uint16(e[0])|uint16(e[1])<<8] = uint32(e[2]) & 7
+	}
+	group, ok := perm[mask]
+	if !ok {
+		group = perm[groupObj]
+	}
+	return perm[userObj]<<6 | group<<3 | perm[other]
 }
 
 // Listxattr lists the names, sorted.

@@ -3,7 +3,6 @@ package memvol
 import (
 	"context"
 	"sort"
-	"syscall"
 
 	"github.com/mortarfs/mortar/mount/fop"
 )
@@ -126,5 +125,3 @@ func (v *Vol) Children(g fop.Gfid) []string {
 	}
 	return out
 }
-
-func isDir(mode uint32) bool { return mode&syscall.S_IFMT == syscall.S_IFDIR }

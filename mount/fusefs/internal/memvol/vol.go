@@ -7,7 +7,6 @@
 package memvol
 
 import (
-	"context"
 	"sync"
 	"syscall"
 	"time"
@@ -185,11 +184,3 @@ func checkName(name string) error {
 }
 
 var _ fop.Volume = (*Vol)(nil)
-
-// ctxErr is the error of an interrupted call.
-func ctxErr(ctx context.Context) error {
-	if ctx.Err() != nil {
-		return syscall.EINTR
-	}
-	return nil
-}
