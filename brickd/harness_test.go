@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -269,3 +270,9 @@ func mustGfid(t *testing.T, b []byte) gfid.Gfid {
 	must(t, err)
 	return g
 }
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -204,3 +204,26 @@ func TestInodelkEntrylk(t *testing.T) {
 	wantErrno(t, "a unlock x", entrylk(a, set, un, "x"), 0)
 	wantErrno(t, "b x after unlock", entrylk(b, set, wr, "x"), 0)
 }
+
+func TestSetlkwEndsWithSession(t *testing.T) {
+	ts := newTestServer(t)
+	a, b := ts.session(), ts.session()
+	g, fda := a.create(root, "f")
+	fdb := b.open(g, os.O_RDWR)
+	wantErrno(t, "a locks", a.lk(g, fda, set, wr, 0, eof, 1, false).GetErrno(), 0)
+	done := make(chan *brickpb.LkReply, 1)
+	go func() { done <- b.lk(g, fdb, setw, wr, 0, eof, 1, false) }()
+	key := locks.Key{Space: locks.Posix, Gfid: mustGfid(t, g)}
+	waitFor(t, "waiter blocked", func() bool { return b.blockedOn(key) })
+	se, _ := ts.srv.lookupSession(b.id)
+	b.close() // the session stream ends while the Lk call is still waiting
+	select {
+	case r := <-done:
+		wantErrno(t, "waiter of an ended session", r.GetErrno(), syscall.EINTR)
+	case <-time.After(10 * time.Second):
+		t.Fatal("waiter of an ended session still blocked")
+	}
+	if n := se.brick.locks.Count(key); n != 1 {
+		t.Fatalf("%d locks held, want a's only", n)
+	}
+}

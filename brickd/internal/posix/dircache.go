@@ -96,3 +96,7 @@ func (c *dirCache) close() {
 		c.removeLocked(c.lru.Back())
 	}
 }
+
+// DropCaches closes every cached directory fd; later resolutions walk the
+// handles again.
+func (b *Brick) DropCaches() { b.dirs.close() }
