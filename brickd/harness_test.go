@@ -2,7 +2,6 @@ package brickd
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -261,8 +260,6 @@ func (ts *testServer) handlePath(g []byte) string {
 	must(ts.t, err)
 	return filepath.Join(ts.path, ".mortar", "handles", id.HandlePath())
 }
-
-func isErrno(err error, e syscall.Errno) bool { return errors.Is(err, e) }
 
 func mustGfid(t *testing.T, b []byte) gfid.Gfid {
 	t.Helper()

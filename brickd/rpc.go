@@ -20,7 +20,7 @@ type rpc struct {
 // the returned done is called. An unknown session is FailedPrecondition.
 func (r *rpc) begin(id uint64) (*session, func(), error) {
 	r.s.gate.RLock()
-	if r.s.closed {
+	if r.s.closing.Load() {
 		r.s.gate.RUnlock()
 		return nil, nil, status.Error(codes.Unavailable, "brick server is closed")
 	}
@@ -45,7 +45,7 @@ func (r *rpc) Session(req *brickpb.SessionRequest, stream grpc.ServerStreamingSe
 		return status.Errorf(codes.NotFound, "no brick %q on this server", req.GetBrick())
 	}
 	r.s.gate.RLock()
-	if r.s.closed {
+	if r.s.closing.Load() {
 		r.s.gate.RUnlock()
 		return status.Error(codes.Unavailable, "brick server is closed")
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -27,6 +28,8 @@ type Server struct {
 	log    *slog.Logger
 	bricks map[string]*brick
 
+	// closing refuses new sessions and calls once Close has begun.
+	closing atomic.Bool
 	// gate is held for reading by every unary call in flight; Close takes
 	// it for writing, so no call uses a brick that is being closed.
 	gate   sync.RWMutex
@@ -131,14 +134,15 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 // Close ends every session and closes the bricks. Calls still arriving
 // are answered Unavailable.
 func (s *Server) Close() error {
-	s.endSessions()
+	s.closing.Store(true)
+	s.endSessions() // this ends the lock waits that hold the gate
 	s.gate.Lock()
 	defer s.gate.Unlock()
 	if s.closed {
 		return nil
 	}
 	s.closed = true
-	s.endSessions() // sessions opened while waiting for the gate
+	s.endSessions() // a session that was being opened when closing began
 	var errs []error
 	for _, b := range s.bricks {
 		errs = append(errs, b.fs.Close())
