@@ -163,8 +163,11 @@ func (f *File) Close() error {
 	}
 	unlock := f.b.inodes.lock(f.Gfid)
 	defer unlock()
-	if f.b.opens.dec(f.Gfid) {
-		return f.b.dropParked(f.Gfid)
+	if !f.b.opens.dec(f.Gfid) {
+		return nil
 	}
-	return nil
+	if err := f.b.dropParked(f.Gfid); err != nil {
+		return err
+	}
+	return f.b.dropDirty(f.Gfid)
 }
