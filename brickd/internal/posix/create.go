@@ -79,7 +79,7 @@ func (b *Brick) makeFile(dir *Inode, name string, n NewInode) (int, error) {
 		closeFd(fd)
 		return -1, err
 	}
-	if err := unix.Linkat(fd, "", dir.fd, name, unix.AT_EMPTY_PATH); err != nil {
+	if err := linkFd(fd, dir.fd, name); err != nil {
 		_ = b.removeHandle(n.Gfid)
 		closeFd(fd)
 		return -1, err
@@ -98,7 +98,7 @@ func (b *Brick) makeFileInPlace(dir *Inode, name string, n NewInode) (int, error
 		err = b.linkHandle(n.Gfid, fd)
 	}
 	if err != nil {
-		_ = unix.Unlinkat(dir.fd, name, 0)
+		_ = unlinkat(dir.fd, name, 0)
 		closeFd(fd)
 		return -1, err
 	}

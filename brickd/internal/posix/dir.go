@@ -59,7 +59,7 @@ func (d *Dir) Read(cookie uint64, max int) ([]Dirent, bool, error) {
 	if d.fd < 0 {
 		return nil, false, unix.EBADF
 	}
-	if _, err := unix.Seek(d.fd, int64(cookie), unix.SEEK_SET); err != nil {
+	if _, err := seek(d.fd, int64(cookie), unix.SEEK_SET); err != nil {
 		return nil, false, err
 	}
 	var out []Dirent

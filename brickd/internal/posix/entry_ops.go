@@ -9,7 +9,7 @@ import (
 // kernel applies a setgid parent's group and S_ISGID, and a default ACL.
 func (b *Brick) Mkdir(parent gfid.Gfid, name string, n NewInode) (Attr, error) {
 	return b.makeNode(parent, name, n, func(dirfd int) error {
-		return unix.Mkdirat(dirfd, name, n.Mode&0o1777)
+		return mkdirat(dirfd, name, n.Mode&0o1777)
 	})
 }
 
@@ -28,7 +28,7 @@ func (b *Brick) Mknod(parent gfid.Gfid, name string, n NewInode) (Attr, error) {
 		return Attr{}, unix.EINVAL
 	}
 	return b.makeNode(parent, name, n, func(dirfd int) error {
-		return unix.Mknodat(dirfd, name, n.Mode&(unix.S_IFMT|0o7777), int(n.Rdev))
+		return mknodat(dirfd, name, n.Mode&(unix.S_IFMT|0o7777), n.Rdev)
 	})
 }
 
@@ -47,7 +47,7 @@ func (b *Brick) Symlink(parent gfid.Gfid, name, target string, n NewInode) (Attr
 		}
 	}
 	return b.makeNode(parent, name, n, func(dirfd int) error {
-		return unix.Symlinkat(target, dirfd, name)
+		return symlinkat(target, dirfd, name)
 	})
 }
 
@@ -96,7 +96,7 @@ func (b *Brick) makeNode(parent gfid.Gfid, name string, n NewInode, mk func(dirf
 		if n.Mode&unix.S_IFMT == unix.S_IFDIR {
 			flag = unix.AT_REMOVEDIR
 		}
-		_ = unix.Unlinkat(dir.fd, name, flag)
+		_ = unlinkat(dir.fd, name, flag)
 		return Attr{}, err
 	}
 	defer in.Close()
@@ -152,7 +152,7 @@ func (b *Brick) Link(g, newParent gfid.Gfid, newName string) (Attr, error) {
 	if st, err := in.stat(); err != nil || st.Nlink <= 1 {
 		return Attr{}, unix.ENOENT // its last name is gone (parked or deleted)
 	}
-	if err := unix.Linkat(in.fd, "", dir.fd, newName, unix.AT_EMPTY_PATH); err != nil {
+	if err := linkFd(in.fd, dir.fd, newName); err != nil {
 		return Attr{}, err
 	}
 	return in.attr()
@@ -173,7 +173,7 @@ func (b *Brick) Unlink(parent gfid.Gfid, name string) (Attr, error) {
 	}
 	unlock := b.inodes.lock(in.Gfid)
 	defer unlock()
-	if err := unix.Unlinkat(dir.fd, name, 0); err != nil {
+	if err := unlinkat(dir.fd, name, 0); err != nil {
 		return Attr{}, err
 	}
 	if st, err := in.stat(); err == nil {
@@ -193,7 +193,7 @@ func (b *Brick) Rmdir(parent gfid.Gfid, name string) (Attr, error) {
 	if !in.IsDir() {
 		return Attr{}, unix.ENOTDIR
 	}
-	if err := unix.Unlinkat(dir.fd, name, unix.AT_REMOVEDIR); err != nil {
+	if err := unlinkat(dir.fd, name, unix.AT_REMOVEDIR); err != nil {
 		return Attr{}, err
 	}
 	b.dirGone(in.Gfid)

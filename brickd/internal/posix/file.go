@@ -143,7 +143,7 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 	if whence != unix.SEEK_DATA && whence != unix.SEEK_HOLE {
 		return 0, unix.EINVAL
 	}
-	return unix.Seek(f.fd, off, whence)
+	return seek(f.fd, off, whence)
 }
 
 // Truncate sets the file's size.

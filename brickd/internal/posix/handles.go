@@ -47,7 +47,7 @@ func (b *Brick) withHandleDir(g gfid.Gfid, op func() error) error {
 	}
 	dir := g.HandleDir()
 	for _, d := range []string{dir[:2], dir} {
-		if err := unix.Mkdirat(b.handles, d, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
+		if err := mkdirat(b.handles, d, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
 			return err
 		}
 	}
@@ -58,9 +58,7 @@ func (b *Brick) withHandleDir(g gfid.Gfid, op func() error) error {
 // O_PATH included; a symlink is linked itself).
 func (b *Brick) linkHandle(g gfid.Gfid, fd int) error {
 	return b.withHandleDir(g, func() error {
-		return ignoringEINTR(func() error {
-			return unix.Linkat(fd, "", b.handles, g.HandlePath(), unix.AT_EMPTY_PATH)
-		})
+		return linkFd(fd, b.handles, g.HandlePath())
 	})
 }
 
@@ -70,13 +68,13 @@ func (b *Brick) symlinkDirHandle(g, parent gfid.Gfid, name string) error {
 	target := dirHandleTarget(parent, name)
 	tmp := g.HandleDir() + "/.tmp-" + gfid.New().String()
 	err := b.withHandleDir(g, func() error {
-		return ignoringEINTR(func() error { return unix.Symlinkat(target, b.handles, tmp) })
+		return symlinkat(target, b.handles, tmp)
 	})
 	if err != nil {
 		return err
 	}
-	if err := unix.Renameat(b.handles, tmp, b.handles, g.HandlePath()); err != nil {
-		_ = unix.Unlinkat(b.handles, tmp, 0)
+	if err := renameat2(b.handles, tmp, b.handles, g.HandlePath(), 0); err != nil {
+		_ = unlinkat(b.handles, tmp, 0)
 		return err
 	}
 	return nil
@@ -84,7 +82,7 @@ func (b *Brick) symlinkDirHandle(g, parent gfid.Gfid, name string) error {
 
 // removeHandle deletes g's handle; a missing one is not an error.
 func (b *Brick) removeHandle(g gfid.Gfid) error {
-	err := ignoringEINTR(func() error { return unix.Unlinkat(b.handles, g.HandlePath(), 0) })
+	err := unlinkat(b.handles, g.HandlePath(), 0)
 	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
@@ -94,14 +92,12 @@ func (b *Brick) removeHandle(g gfid.Gfid) error {
 // parkHandle moves the handle of g, whose last name is gone while it is
 // still open, to .mortar/unlink/<uuid>.
 func (b *Brick) parkHandle(g gfid.Gfid) error {
-	return ignoringEINTR(func() error {
-		return unix.Renameat(b.handles, g.HandlePath(), b.unlinked, g.String())
-	})
+	return renameat2(b.handles, g.HandlePath(), b.unlinked, g.String(), 0)
 }
 
 // dropParked deletes the parked handle of g.
 func (b *Brick) dropParked(g gfid.Gfid) error {
-	err := ignoringEINTR(func() error { return unix.Unlinkat(b.unlinked, g.String(), 0) })
+	err := unlinkat(b.unlinked, g.String(), 0)
 	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}

@@ -77,7 +77,7 @@ func setOwner(node *Inode, in SetattrIn, _ *File) error {
 	if in.Valid&SetGid != 0 {
 		gid = int(in.Gid)
 	}
-	return unix.Fchownat(node.fd, "", uid, gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
+	return fchownFd(node.fd, uid, gid)
 }
 
 func setMode(node *Inode, in SetattrIn, _ *File) error {
@@ -87,7 +87,7 @@ func setMode(node *Inode, in SetattrIn, _ *File) error {
 	if isLnk(&node.st) {
 		return unix.EOPNOTSUPP // as fchmodat(AT_SYMLINK_NOFOLLOW) on Linux
 	}
-	return unix.Chmod(procPath(node.fd), in.Mode&0o7777)
+	return chmodFd(node.fd, in.Mode&0o7777)
 }
 
 func setSize(node *Inode, in SetattrIn, f *File) error {
@@ -122,7 +122,7 @@ func setTimes(node *Inode, in SetattrIn, _ *File) error {
 	if ts[0] == omit && ts[1] == omit {
 		return nil
 	}
-	return unix.UtimesNanoAt(unix.AT_FDCWD, procPath(node.fd), ts, 0)
+	return utimensFd(node.fd, ts)
 }
 
 // Readlink returns the target of the symlink g (EINVAL for anything else).

@@ -74,7 +74,7 @@ func (b *Brick) initRootGfid() error {
 // mkdirOpen makes the directory name beneath at (if missing) and opens it
 // into *dir (when dir is not nil). A symlink is refused.
 func (b *Brick) mkdirOpen(at int, name string, dir *int) error {
-	if err := unix.Mkdirat(at, name, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
+	if err := mkdirat(at, name, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("brick %s: mkdir %s: %w", b.path, name, err)
 	}
 	if dir == nil {
@@ -137,7 +137,7 @@ func (b *Brick) emptyUnlinked() error {
 		return fmt.Errorf("brick %s: read .mortar/unlink: %w", b.path, err)
 	}
 	for _, n := range names {
-		if err := unix.Unlinkat(b.unlinked, n, 0); err != nil {
+		if err := unlinkat(b.unlinked, n, 0); err != nil {
 			b.log.Warn("cannot remove unlinked leftover", "brick", b.path, "name", n, "err", err)
 		}
 	}

@@ -47,7 +47,7 @@ func initNew(fd int, parent *unix.Stat_t, n NewInode) error {
 	if parent.Mode&unix.S_ISGID != 0 {
 		gid = int(parent.Gid)
 	}
-	if err := unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fchownFd(fd, uid, gid); err != nil {
 		return err
 	}
 	st, err := fstat(fd)
@@ -80,5 +80,5 @@ func keepSetID(fd int, st *unix.Stat_t, n NewInode, gid int) error {
 	}
 	// The other bits stay as they are: a default ACL may have set them.
 	mode := st.Mode&0o7777&^(unix.S_ISUID|unix.S_ISGID) | want
-	return unix.Chmod(procPath(fd), mode)
+	return chmodFd(fd, mode)
 }

@@ -146,7 +146,7 @@ func (b *Brick) updateDirty(g gfid.Gfid, cur []Pending) error {
 
 // dropDirty removes the dirty index entry of g, if any.
 func (b *Brick) dropDirty(g gfid.Gfid) error {
-	err := unix.Unlinkat(b.dirty, g.String(), 0)
+	err := unlinkat(b.dirty, g.String(), 0)
 	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}

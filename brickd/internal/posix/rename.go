@@ -56,7 +56,7 @@ func (b *Brick) Rename(oldParent gfid.Gfid, oldName string, newParent gfid.Gfid,
 	}
 	unlock := b.inodes.lock(gs...)
 	defer unlock()
-	if err := unix.Renameat2(od.fd, oldName, nd.fd, newName, flags); err != nil {
+	if err := renameat2(od.fd, oldName, nd.fd, newName, flags); err != nil {
 		return Renamed{}, err
 	}
 	return b.afterRename(src, dst, oldParent, oldName, newParent, newName, flags&RenameExchange != 0)

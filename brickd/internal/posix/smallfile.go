@@ -36,10 +36,10 @@ func writeFileAtomic(dirfd int, name string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = unix.Renameat(dirfd, tmp, dirfd, name)
+		err = renameat2(dirfd, tmp, dirfd, name, 0)
 	}
 	if err != nil {
-		_ = unix.Unlinkat(dirfd, tmp, 0)
+		_ = unlinkat(dirfd, tmp, 0)
 		return err
 	}
 	return unix.Fsync(dirfd)

@@ -114,3 +114,60 @@ func procEntry(dirfd int, name string) string {
 func isDir(st *unix.Stat_t) bool { return st.Mode&unix.S_IFMT == unix.S_IFDIR }
 func isReg(st *unix.Stat_t) bool { return st.Mode&unix.S_IFMT == unix.S_IFREG }
 func isLnk(st *unix.Stat_t) bool { return st.Mode&unix.S_IFMT == unix.S_IFLNK }
+
+// The *at calls of the package, without following the last component
+// (mkdirat, unlinkat, renameat2, symlinkat and mknodat never follow it;
+// linkFd links the inode of an fd, fchownFd acts on the fd's inode).
+
+func mkdirat(dirfd int, name string, mode uint32) error {
+	return ignoringEINTR(func() error { return unix.Mkdirat(dirfd, name, mode) })
+}
+
+func unlinkat(dirfd int, name string, flags int) error {
+	return ignoringEINTR(func() error { return unix.Unlinkat(dirfd, name, flags) })
+}
+
+func renameat2(olddir int, oldname string, newdir int, newname string, flags uint) error {
+	return ignoringEINTR(func() error { return unix.Renameat2(olddir, oldname, newdir, newname, flags) })
+}
+
+func symlinkat(target string, dirfd int, name string) error {
+	return ignoringEINTR(func() error { return unix.Symlinkat(target, dirfd, name) })
+}
+
+func mknodat(dirfd int, name string, mode uint32, dev uint64) error {
+	return ignoringEINTR(func() error { return unix.Mknodat(dirfd, name, mode, int(dev)) })
+}
+
+// linkFd makes name beneath dirfd a new link of the inode of fd (any fd,
+// O_PATH and O_TMPFILE included; a symlink is linked itself).
+func linkFd(fd, dirfd int, name string) error {
+	return ignoringEINTR(func() error { return unix.Linkat(fd, "", dirfd, name, unix.AT_EMPTY_PATH) })
+}
+
+// fchownFd changes the owner of the inode of fd (-1 keeps one).
+func fchownFd(fd, uid, gid int) error {
+	return ignoringEINTR(func() error {
+		return unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
+	})
+}
+
+// chmodFd changes the mode of the inode of fd (not a symlink).
+func chmodFd(fd int, mode uint32) error {
+	return ignoringEINTR(func() error { return unix.Chmod(procPath(fd), mode) })
+}
+
+// utimensFd sets the times of the inode of fd (a symlink itself).
+func utimensFd(fd int, ts []unix.Timespec) error {
+	return ignoringEINTR(func() error { return unix.UtimesNanoAt(unix.AT_FDCWD, procPath(fd), ts, 0) })
+}
+
+// seek is lseek(2).
+func seek(fd int, off int64, whence int) (int64, error) {
+	var r int64
+	err := ignoringEINTR(func() (err error) {
+		r, err = unix.Seek(fd, off, whence)
+		return err
+	})
+	return r, err
+}
