@@ -44,15 +44,22 @@ func testOptions() Options {
 // away when the test ends.
 func mountVol(t *testing.T, opts Options) (string, *memvol.Vol) {
 	t.Helper()
+	dir, vol, _ := mountVolState(t, opts)
+	return dir, vol
+}
+
+// mountVolState is mountVol that also returns the mount's state.
+func mountVolState(t *testing.T, opts Options) (string, *memvol.Vol, *mount) {
+	t.Helper()
 	requireFuse(t)
 	vol := memvol.New()
 	dir := t.TempDir()
-	srv, err := Mount(dir, vol, opts)
+	srv, m, err := mountVolume(dir, vol, opts)
 	if err != nil {
 		t.Fatalf("Mount: %v", err)
 	}
 	t.Cleanup(func() { unmount(t, srv, dir) })
-	return dir, vol
+	return dir, vol, m
 }
 
 func unmount(t *testing.T, srv *fuse.Server, dir string) {

@@ -34,16 +34,21 @@ type mount struct {
 // unmounted (umount, or Server.Unmount); closing vol is the caller's
 // business.
 func Mount(mountpoint string, vol fop.Volume, opts Options) (*fuse.Server, error) {
+	srv, _, err := mountVolume(mountpoint, vol, opts)
+	return srv, err
+}
+
+func mountVolume(mountpoint string, vol fop.Volume, opts Options) (*fuse.Server, *mount, error) {
 	m := newMount(vol, opts)
 	fsOpts := m.fsOptions()
 	raw := &rawFS{RawFileSystem: fs.NewNodeFS(m.newRoot(), fsOpts), m: m}
 	srv, err := fuse.NewServer(raw, mountpoint, &fsOpts.MountOptions)
 	if err != nil {
-		return nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
+		return nil, nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
 	}
 	go srv.Serve()
 	if err := srv.WaitMount(); err != nil {
-		return nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
+		return nil, nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
 	}
 	m.raiseReadahead(mountpoint)
 	stop := make(chan struct{})
@@ -53,7 +58,7 @@ func Mount(mountpoint string, vol fop.Volume, opts Options) (*fuse.Server, error
 	}()
 	go m.drain(srv, stop)
 	m.log.Debug("fusefs: mounted", "mountpoint", mountpoint, "fsname", m.opts.FsName)
-	return srv, nil
+	return srv, m, nil
 }
 
 // NewRoot returns the root node of vol, initialised without a kernel:

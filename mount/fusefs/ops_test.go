@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -348,5 +349,27 @@ func TestMountFailsOnAMissingDirectory(t *testing.T) {
 	_, err := Mount(filepath.Join(t.TempDir(), "missing"), memvol.New(), testOptions())
 	if err == nil {
 		t.Fatal("mounted on a missing directory")
+	}
+}
+
+// The inode table follows the kernel's: inodes the kernel forgets (here
+// removed files, which it evicts at once) leave it.
+func TestInodeTableFollowsForget(t *testing.T) {
+	dir, _, m := mountVolState(t, testOptions())
+	base := len(m.inodes.all())
+	for i := 0; i < 500; i++ {
+		p := filepath.Join(dir, "f"+strconv.Itoa(i))
+		must(t, "create", os.WriteFile(p, nil, 0o644))
+		must(t, "remove", os.Remove(p))
+	}
+	eventually(t, "removed inodes leave the table", func() bool { return len(m.inodes.all()) <= base+1 })
+
+	must(t, "create", os.WriteFile(filepath.Join(dir, "a"), []byte("x"), 0o644))
+	must(t, "link", os.Link(filepath.Join(dir, "a"), filepath.Join(dir, "b")))
+	var sa, sb unix.Stat_t
+	must(t, "stat", unix.Stat(filepath.Join(dir, "a"), &sa))
+	must(t, "stat", unix.Stat(filepath.Join(dir, "b"), &sb))
+	if sa.Ino != sb.Ino || len(m.inodes.all()) != base+1 {
+		t.Fatalf("hard links: inos %d %d, %d nodes (base %d)", sa.Ino, sb.Ino, len(m.inodes.all()), base)
 	}
 }
