@@ -172,7 +172,7 @@ func (b *Brick) start() error {
 	})
 	switch {
 	case p.exited():
-		return fmt.Errorf("%s exited before serving: %v; log:\n%s", quoteArgs(args), p.err, Tail(b.Log, 20))
+		return fmt.Errorf("%s exited before serving: %v; its log ends:\n%s", quoteArgs(args), p.err, Tail(b.Log, 5))
 	case !ready:
 		p.cmd.Process.Kill()
 		p.wait(brickStopBound)
