@@ -91,7 +91,8 @@ func dispatch(ctx context.Context, e *env, c *command, path []string, args []str
 	if c.flags != nil {
 		c.flags(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(e.stdout, c, path)
 			fs.SetOutput(e.stdout)
@@ -101,7 +102,7 @@ func dispatch(ctx context.Context, e *env, c *command, path []string, args []str
 		fmt.Fprintf(e.stderr, "%s: %v\n", strings.Join(path, " "), err)
 		return exitUsage
 	}
-	err := c.run(ctx, e, fs.Args())
+	err = c.run(ctx, e, pos)
 	var ue usageError
 	switch {
 	case err == nil:
@@ -124,5 +125,26 @@ func printHelp(w io.Writer, c *command, path []string) {
 		for _, s := range subs {
 			fmt.Fprintf(w, "  %-12s %s\n", s.name, s.summary)
 		}
+	}
+}
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments (mount(8) passes "SOURCE DIR -o OPTIONS"); "--" ends
+// flag parsing.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
 }

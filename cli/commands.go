@@ -9,6 +9,8 @@ import (
 // commands lists the top-level commands.
 func commands() []*command {
 	return []*command{
+		brickdCmd(),
+		mountCmd(),
 		versionCmd(),
 	}
 }
