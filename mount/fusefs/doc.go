@@ -10,8 +10,8 @@
 //
 // Every inode is one *node holding its gfid; the kernel's node id and
 // inode number are both gfid.Ino() (the root is 1), so an invalidation
-// for a gfid needs no table lookup. A table gfid → *node holds the
-// inodes the kernel knows; nodes leave it in OnForget, so memory is
+// for a gfid needs no table lookup. A table inode number → *node holds
+// the inodes the kernel knows; nodes leave it in OnForget, so memory is
 // bounded by the kernel's own inode cache. Lookups return the node
 // already in the table for a gfid, so hard links share one node.
 //

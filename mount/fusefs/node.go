@@ -35,18 +35,19 @@ func newInode(ctx context.Context, mode uint32, rdev uint64) fop.NewInode {
 	return fop.NewInode{Gfid: fop.NewGfid(), Mode: mode, Rdev: rdev, Caller: caller(ctx)}
 }
 
-// inodeTable maps the gfids the kernel knows to their nodes.
+// inodeTable maps the inodes the kernel knows, by inode number (which is
+// also the kernel's node id), to their nodes.
 type inodeTable struct {
 	mu    sync.Mutex
-	nodes map[fop.Gfid]*node
+	nodes map[uint64]*node
 }
 
-func (t *inodeTable) init() { t.nodes = make(map[fop.Gfid]*node) }
+func (t *inodeTable) init() { t.nodes = make(map[uint64]*node) }
 
 func (t *inodeTable) addRoot(root *node) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.nodes[root.gfid] = root
+	t.nodes[root.gfid.Ino()] = root
 }
 
 // child returns the node of the inode a, found under parent: the node
@@ -60,12 +61,18 @@ func (t *inodeTable) child(ctx context.Context, parent *node, a *fop.Attr) (*nod
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if n := t.nodes[a.Gfid]; n != nil {
+	if n := t.nodes[ino]; n != nil {
+		if n.gfid != a.Gfid {
+			// Two live gfids with one inode number: go-fuse would
+			// serve one for the other.
+			parent.m.log.Error("fusefs: inode number collision", "gfid", a.Gfid.String(), "live", n.gfid.String())
+			return nil, syscall.EIO
+		}
 		return n, 0
 	}
 	n := &node{m: parent.m, gfid: a.Gfid}
 	parent.NewInode(ctx, n, fs.StableAttr{Ino: ino, Mode: a.Mode & syscall.S_IFMT})
-	t.nodes[a.Gfid] = n
+	t.nodes[ino] = n
 	return n, 0
 }
 
@@ -73,15 +80,18 @@ func (t *inodeTable) child(ctx context.Context, parent *node, a *fop.Attr) (*nod
 func (t *inodeTable) get(g fop.Gfid) *node {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.nodes[g]
+	if n := t.nodes[g.Ino()]; n != nil && n.gfid == g {
+		return n
+	}
+	return nil
 }
 
 // forget drops n once the kernel has forgotten it.
 func (t *inodeTable) forget(n *node) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.nodes[n.gfid] == n {
-		delete(t.nodes, n.gfid)
+	if ino := n.gfid.Ino(); t.nodes[ino] == n {
+		delete(t.nodes, ino)
 	}
 }
 
