@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -133,19 +134,26 @@ func newTestBrick(t *testing.T, addr string, opts Options) *Brick {
 // waitGen waits, at most 10 s, until a session of generation gen or later is up.
 func waitGen(t *testing.T, b *Brick, gen uint64) {
 	t.Helper()
+	waitState(t, b, fmt.Sprintf("a session of generation %d", gen), func(s *session) bool { return s != nil && s.gen >= gen })
+}
+
+// waitState waits, at most 10 s, until ok holds for b's current session
+// (nil while none is up).
+func waitState(t *testing.T, b *Brick, what string, ok func(*session) bool) {
+	t.Helper()
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
 	for {
 		b.mu.Lock()
 		cur, changed := b.cur, b.changed
 		b.mu.Unlock()
-		if cur != nil && cur.gen >= gen {
+		if ok(cur) {
 			return
 		}
 		select {
 		case <-changed:
 		case <-deadline.C:
-			t.Fatalf("no session of generation %d within 10s", gen)
+			t.Fatalf("still not %s after 10s", what)
 		}
 	}
 }

@@ -33,32 +33,9 @@ func TestBrickRoundTrip(t *testing.T) {
 	_, err = b.Mkdir(bg, fop.RootGfid, "d", newInode(0o755))
 	wantErrno(t, err, syscall.EEXIST)
 
-	// A write and a read of more than one RPC each; the read is short at EOF.
-	data := bytes.Repeat([]byte("0123456789abcdef"), (5<<20)/2/16) // 2.5 MiB
-	e, f, err := b.Create(bg, dir.Gfid, "f", syscall.O_RDWR, newInode(0o644))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := f.Write(bg, data, 0); err != nil || n != len(data) {
-		t.Fatalf("write %d, %v", n, err)
-	}
-	buf := make([]byte, 3<<20)
-	n, err := f.Read(bg, buf, 0)
-	if err != nil || n != len(data) || !bytes.Equal(buf[:n], data) {
-		t.Fatalf("read %d bytes, %v (want %d, same content)", n, err, len(data))
-	}
-	if err := f.Fsync(bg, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Flush(bg, 1); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Release(bg); err != nil {
-		t.Fatal(err)
-	}
-
+	e := checkBigIO(t, b, dir.Gfid)
 	got, err := b.Lookup(bg, dir.Gfid, "f")
-	if err != nil || got.Gfid != e.Gfid || got.Size != uint64(len(data)) {
+	if err != nil || got.Gfid != e.Gfid || got.Size != e.Size {
 		t.Fatalf("lookup %+v, %v", got.Attr, err)
 	}
 	_, err = b.Lookup(bg, dir.Gfid, "missing")
@@ -89,21 +66,7 @@ func TestBrickRoundTrip(t *testing.T) {
 	}
 	checkNames(t, b, dir.Gfid, "f", "l")
 
-	if err := b.Setxattr(bg, e.Gfid, "user.k", []byte("v"), 0); err != nil {
-		t.Fatal(err)
-	}
-	if v, err := b.Getxattr(bg, e.Gfid, "user.k"); err != nil || string(v) != "v" {
-		t.Fatalf("getxattr %q, %v", v, err)
-	}
-	if names, err := b.Listxattr(bg, e.Gfid); err != nil || len(names) != 1 || names[0] != "user.k" {
-		t.Fatalf("listxattr %q, %v", names, err)
-	}
-	if err := b.Removexattr(bg, e.Gfid, "user.k"); err != nil {
-		t.Fatal(err)
-	}
-	_, err = b.Getxattr(bg, e.Gfid, "user.k")
-	wantErrno(t, err, syscall.ENODATA)
-
+	checkXattrs(t, b, e.Gfid)
 	if st, err := b.Statfs(bg, fop.RootGfid); err != nil || st.Blocks == 0 {
 		t.Fatalf("statfs %+v, %v", st, err)
 	}
@@ -265,21 +228,7 @@ func TestServerGoneIsENOTCONN(t *testing.T) {
 // waitDown waits, at most 10 s, until b has no session.
 func waitDown(t *testing.T, b *Brick) {
 	t.Helper()
-	deadline := time.NewTimer(10 * time.Second)
-	defer deadline.Stop()
-	for {
-		b.mu.Lock()
-		cur, changed := b.cur, b.changed
-		b.mu.Unlock()
-		if cur == nil {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			t.Fatal("session still up 10s after the server stopped")
-		}
-	}
+	waitState(t, b, "no session", func(s *session) bool { return s == nil })
 }
 
 // TestEventsToSecondClient: changes made by one client reach another.
@@ -335,16 +284,7 @@ func TestLocksLostWithDyingSession(t *testing.T) {
 	p := newProxy(t, s.addr)
 	a := newTestBrick(t, p.addr(), Options{})
 	b := newTestBrick(t, s.addr, Options{})
-	e, fa, err := a.Create(bg, fop.RootGfid, "locked", syscall.O_RDWR, newInode(0o644))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fa.Release(bg)
-	fb, err := b.Open(bg, e.Gfid, syscall.O_RDWR)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fb.Release(bg)
+	fa, fb := openTwice(t, a, b, "locked")
 	whole := fop.Lock{Type: fop.LockWrite, Start: 0, End: fop.LockToEOF, Pid: 1, Owner: 1}
 	if err := fa.Setlk(bg, whole, false); err != nil {
 		t.Fatal(err)
@@ -402,16 +342,7 @@ func TestContextCancelIsEINTR(t *testing.T) {
 	s := startBrickServer(t)
 	a := newTestBrick(t, s.addr, Options{})
 	b := newTestBrick(t, s.addr, Options{})
-	e, fa, err := a.Create(bg, fop.RootGfid, "f", syscall.O_RDWR, newInode(0o644))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fa.Release(bg)
-	fb, err := b.Open(bg, e.Gfid, syscall.O_RDWR)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fb.Release(bg)
+	fa, fb := openTwice(t, a, b, "f")
 	lk := fop.Lock{Type: fop.LockWrite, End: fop.LockToEOF, Pid: 1, Owner: 1, Flock: true}
 	if err := fa.Setlk(bg, lk, false); err != nil {
 		t.Fatal(err)
@@ -420,9 +351,76 @@ func TestContextCancelIsEINTR(t *testing.T) {
 	res := make(chan error, 1)
 	go func() { res <- fb.Setlk(ctx, lk, true) }()
 	cancel()
-	err = <-res
+	err := <-res
 	var errno syscall.Errno
 	if !errors.As(err, &errno) || errno != syscall.EINTR {
 		t.Fatalf("cancelled lock wait: %v, want EINTR", err)
 	}
+}
+
+// openTwice creates name in the root through a and opens it through b;
+// both files are released when the test ends.
+func openTwice(t *testing.T, a, b *Brick, name string) (fa, fb fop.File) {
+	t.Helper()
+	e, fa, err := a.Create(bg, fop.RootGfid, name, syscall.O_RDWR, newInode(0o644))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fa.Release(bg) })
+	fb, err = b.Open(bg, e.Gfid, syscall.O_RDWR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fb.Release(bg) })
+	return fa, fb
+}
+
+// checkBigIO creates dir/f and writes and reads it in more than one RPC
+// each; the read is short at end of file.
+func checkBigIO(t *testing.T, b *Brick, dir fop.Gfid) fop.Entry {
+	t.Helper()
+	data := bytes.Repeat([]byte("0123456789abcdef"), (5<<20)/2/16) // 2.5 MiB
+	e, f, err := b.Create(bg, dir, "f", syscall.O_RDWR, newInode(0o644))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.Write(bg, data, 0); err != nil || n != len(data) {
+		t.Fatalf("write %d, %v", n, err)
+	}
+	buf := make([]byte, 3<<20)
+	n, err := f.Read(bg, buf, 0)
+	if err != nil || n != len(data) || !bytes.Equal(buf[:n], data) {
+		t.Fatalf("read %d bytes, %v (want %d, same content)", n, err, len(data))
+	}
+	if err := f.Fsync(bg, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Flush(bg, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Release(bg); err != nil {
+		t.Fatal(err)
+	}
+	e.Size = uint64(len(data))
+	return e
+}
+
+// checkXattrs sets, reads, lists and removes a user xattr of g.
+func checkXattrs(t *testing.T, b *Brick, g fop.Gfid) {
+	t.Helper()
+	if err := b.Setxattr(bg, g, "user.k", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := b.Getxattr(bg, g, "user.k"); err != nil || string(v) != "v" {
+		t.Fatalf("getxattr %q, %v", v, err)
+	}
+	if names, err := b.Listxattr(bg, g); err != nil || len(names) != 1 || names[0] != "user.k" {
+		t.Fatalf("listxattr %q, %v", names, err)
+	}
+	if err := b.Removexattr(bg, g, "user.k"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.Getxattr(bg, g, "user.k")
+	wantErrno(t, err, syscall.ENODATA)
+
 }

@@ -38,41 +38,17 @@ func newBrickFixture(t *testing.T) *brickFixture {
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f := &brickFixture{t: t}
-	var cfg brickd.Config
-	for i := range 3 {
-		dir := filepath.Join(t.TempDir(), fmt.Sprintf("b%d", i))
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		f.dirs = append(f.dirs, dir)
-		cfg.Bricks = append(cfg.Bricks, brickd.BrickConfig{Name: fmt.Sprintf("b%d", i), Path: dir})
-	}
-	cfg.Logger = quiet
-	srv, err := brickd.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis) }()
-	t.Cleanup(func() {
-		cancel()
-		<-served
-	})
+	addr := f.startServer(quiet)
 	sets := make([]fop.Volume, 3)
 	names := make([]string, 3)
 	for i := range 3 {
-		b, err := client.New(volume.BrickRef{Addr: lis.Addr().String(), Name: fmt.Sprintf("b%d", i)}, client.Options{Logger: quiet})
+		b, err := client.New(volume.BrickRef{Addr: addr, Name: fmt.Sprintf("b%d", i)}, client.Options{Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err = b.WaitReady(wctx)
-		wcancel()
+		cancel()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,6 +64,37 @@ func newBrickFixture(t *testing.T) *brickFixture {
 	t.Cleanup(func() { _ = v.Close() })
 	f.d = v.(*distribute)
 	return f
+}
+
+// startServer serves three bricks b0, b1, b2 from one brick server until
+// the test ends, and returns its address.
+func (f *brickFixture) startServer(log *slog.Logger) string {
+	t := f.t
+	cfg := brickd.Config{Logger: log}
+	for i := range 3 {
+		dir := filepath.Join(t.TempDir(), fmt.Sprintf("b%d", i))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		f.dirs = append(f.dirs, dir)
+		cfg.Bricks = append(cfg.Bricks, brickd.BrickConfig{Name: fmt.Sprintf("b%d", i), Path: dir})
+	}
+	srv, err := brickd.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(sctx, lis) }()
+	t.Cleanup(func() {
+		cancel()
+		<-served
+	})
+	return lis.Addr().String()
 }
 
 func (f *brickFixture) name(parent fop.Gfid, set int, prefix string) string {
