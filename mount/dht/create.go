@@ -116,7 +116,11 @@ func (d *distribute) Link(ctx context.Context, g, newParent fop.Gfid, newName st
 	}
 	nh := d.hashed(newParent, newName)
 	if nh != l.set {
-		if err := d.makeLinkto(ctx, nh, newParent, newName, g, l.set); err != nil {
+		err := d.makeLinkto(ctx, nh, newParent, newName, g, l.set)
+		if isErrno(err, syscall.EEXIST) && d.clearStaleLinkto(ctx, nh, newParent, newName) {
+			err = d.makeLinkto(ctx, nh, newParent, newName, g, l.set)
+		}
+		if err != nil {
 			return fop.Entry{}, err
 		}
 	}

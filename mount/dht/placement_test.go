@@ -253,3 +253,25 @@ func TestDirectoryLookupWhenHashedSetIsDown(t *testing.T) {
 	_, err = f.d.Lookup(ctx, root, file)
 	wantErrno(t, err, syscall.ENOTCONN)
 }
+
+// TestStaleLocationIsForgotten: the file left the set dht remembered (as a
+// rebalance will move it); an operation by gfid finds it again.
+func TestStaleLocationIsForgotten(t *testing.T) {
+	f := newFixture(t)
+	root := fop.RootGfid
+	a := f.name(root, 0, "a")
+	e := f.create(root, a, "data")
+	if err := f.vols[0].Unlink(ctx, root, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.vols[2].Create(ctx, root, a, syscall.O_RDWR, fop.NewInode{Gfid: e.Gfid, Mode: 0o644}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.d.Getattr(ctx, e.Gfid)
+	if err != nil || got.Gfid != e.Gfid {
+		t.Fatalf("getattr after the move: %+v, %v", got, err)
+	}
+	if l, _ := f.d.locs.get(e.Gfid); l.set != 2 {
+		t.Fatalf("location %+v, want set 2", l)
+	}
+}

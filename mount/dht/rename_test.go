@@ -295,3 +295,17 @@ func TestLinktoOfManyNames(t *testing.T) {
 		}
 	}
 }
+
+func TestLinkOverStaleLinkto(t *testing.T) {
+	f := newFixture(t)
+	root := fop.RootGfid
+	a, b := f.name(root, 0, "a"), f.name(root, 1, "b")
+	e := f.create(root, a, "data")
+	if _, err := f.vols[1].MknodLinkto(ctx, root, b, fop.NewGfid(), "set-2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.d.Link(ctx, e.Gfid, root, b); err != nil {
+		t.Fatal(err)
+	}
+	f.wantNames(root, []string{a, b}, []string{b + "@set-0"}, nil)
+}
