@@ -63,12 +63,21 @@ func setTime(t *fop.Timespec, valid, set, setNow uint32, to fop.Timespec) {
 	}
 }
 
+// resize truncates or extends the data with zeros, doubling the
+// capacity when it grows.
 func (ino *inode) resize(size int64) {
-	if size <= int64(len(ino.data)) {
+	old := int64(len(ino.data))
+	switch {
+	case size <= old:
 		ino.data = ino.data[:size]
-		return
+	case size <= int64(cap(ino.data)):
+		ino.data = ino.data[:size]
+		clear(ino.data[old:])
+	default:
+		data := make([]byte, size, max(size, 2*int64(cap(ino.data))))
+		copy(data, ino.data)
+		ino.data = data
 	}
-	ino.data = append(ino.data, make([]byte, size-int64(len(ino.data)))...)
 }
 
 // Statfs reports a fixed capacity.
