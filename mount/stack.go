@@ -31,7 +31,7 @@ func buildStack(vf *volume.Volfile, log *slog.Logger) (*stack, error) {
 	sets := make([]fop.Volume, 0, len(vf.Sets))
 	names := make([]string, 0, len(vf.Sets))
 	for _, set := range vf.Sets {
-		b, err := client.New(set.Bricks[0], client.Options{Logger: log.With("brick", set.Bricks[0].String())})
+		b, err := client.New(set.Bricks[0], client.Options{Logger: log})
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("brick %s: %w", set.Bricks[0], err)
