@@ -36,8 +36,16 @@ func (b *Brick) call(ctx context.Context, op string, subj any, rpc rpcFunc) erro
 	}
 }
 
-// once makes rpc on s, with a context that also ends when s ends.
+// once makes rpc on s, with a context that also ends when s ends. Only a
+// waiting call (see interruptible) ends when ctx is cancelled: the kernel
+// interrupts FUSE requests for any signal the caller receives, even Go's
+// preemption signal, and an operation the brick may already have carried
+// out must not then be reported as failed with EINTR. A frozen brick still
+// ends the call: the heartbeat ends its session.
 func (b *Brick) once(ctx context.Context, s *session, rpc rpcFunc) (int32, error) {
+	if !isInterruptible(ctx) {
+		ctx = context.WithoutCancel(ctx)
+	}
 	cctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(s.ctx, cancel)
 	defer func() {
@@ -65,3 +73,17 @@ type entryName struct {
 }
 
 func (e entryName) String() string { return e.parent.String() + "/" + e.name }
+
+type interruptibleKey struct{}
+
+// interruptible marks ctx as belonging to a call that only waits (a
+// blocking lock): cancelling ctx abandons it with EINTR, as a signal
+// interrupts fcntl(F_SETLKW).
+func interruptible(ctx context.Context) context.Context {
+	return context.WithValue(ctx, interruptibleKey{}, true)
+}
+
+func isInterruptible(ctx context.Context) bool {
+	v, _ := ctx.Value(interruptibleKey{}).(bool)
+	return v
+}

@@ -424,3 +424,23 @@ func checkXattrs(t *testing.T, b *Brick, g fop.Gfid) {
 	wantErrno(t, err, syscall.ENODATA)
 
 }
+
+// TestCancelDoesNotFailOperations: an operation that does not wait is
+// carried out even when the caller's context is already cancelled — the
+// kernel interrupts FUSE requests for any signal, and a create or unlink
+// the brick performed must not be reported as EINTR.
+func TestCancelDoesNotFailOperations(t *testing.T) {
+	s := startBrickServer(t)
+	b := newTestBrick(t, s.addr, Options{})
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	if _, err := b.Mkdir(ctx, fop.RootGfid, "d", newInode(0o755)); err != nil {
+		t.Fatalf("mkdir with a cancelled context: %v", err)
+	}
+	if _, err := b.Lookup(bg, fop.RootGfid, "d"); err != nil {
+		t.Fatalf("the directory is not there: %v", err)
+	}
+	if err := b.Rmdir(ctx, fop.RootGfid, "d"); err != nil {
+		t.Fatalf("rmdir with a cancelled context: %v", err)
+	}
+}

@@ -36,6 +36,7 @@ func (f *file) Setlk(ctx context.Context, lk fop.Lock, wait bool) error {
 	cmd := brickpb.LkCmd_LK_SET
 	if wait {
 		cmd = brickpb.LkCmd_LK_SETW
+		ctx = interruptible(ctx)
 	}
 	err := f.fdCall(ctx, "setlk", func(ctx context.Context, s *session, fd uint64) (int32, error) {
 		r, err := f.h.b.rpc.Lk(ctx, &brickpb.LkRequest{
@@ -51,6 +52,9 @@ func (f *file) Setlk(ctx context.Context, lk fop.Lock, wait bool) error {
 
 // Inodelk takes, tests or releases an internal lock on the inode in domain.
 func (b *Brick) Inodelk(ctx context.Context, gfid fop.Gfid, domain string, cmd int, lk fop.Lock) error {
+	if cmd == fop.LkSetw {
+		ctx = interruptible(ctx)
+	}
 	return b.call(ctx, "inodelk", gfid, func(ctx context.Context, s *session) (int32, error) {
 		r, err := b.rpc.Inodelk(ctx, &brickpb.InodelkRequest{
 			Session: s.id, Gfid: gfid[:], Domain: domain, Cmd: brickpb.LkCmd(cmd), Lock: fromLock(lk),
@@ -62,6 +66,9 @@ func (b *Brick) Inodelk(ctx context.Context, gfid fop.Gfid, domain string, cmd i
 // Entrylk takes or releases an internal lock on the entry (parent, name),
 // or on the whole directory when name is empty.
 func (b *Brick) Entrylk(ctx context.Context, parent fop.Gfid, name, domain string, cmd, typ int, owner uint64) error {
+	if cmd == fop.LkSetw {
+		ctx = interruptible(ctx)
+	}
 	return b.call(ctx, "entrylk", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
 		r, err := b.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{
 			Session: s.id, Parent: parent[:], Name: name, Domain: domain,
