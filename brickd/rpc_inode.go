@@ -2,6 +2,7 @@ package brickd
 
 import (
 	"context"
+	"syscall"
 
 	"github.com/mortarfs/mortar/brickd/internal/gfid"
 	"github.com/mortarfs/mortar/brickd/internal/posix"
@@ -71,6 +72,9 @@ func (r *rpc) Readlink(_ context.Context, req *brickpb.InodeRequest) (*brickpb.R
 	g, err := parseGfid(req.GetGfid())
 	if err == nil {
 		target, err = se.brick.fs.Readlink(g)
+	}
+	if err == nil && !wireString(target) {
+		target, err = "", syscall.EILSEQ
 	}
 	return &brickpb.ReadlinkReply{Errno: se.errno("readlink", err), Target: target}, nil
 }

@@ -2,6 +2,7 @@ package brickd
 
 import (
 	"context"
+	"slices"
 
 	"github.com/mortarfs/mortar/proto/brickpb"
 )
@@ -49,6 +50,7 @@ func (r *rpc) Listxattr(_ context.Context, req *brickpb.InodeRequest) (*brickpb.
 	if err == nil {
 		names, err = se.brick.fs.Listxattr(g)
 	}
+	names = slices.DeleteFunc(names, func(n string) bool { return !wireString(n) })
 	return &brickpb.ListxattrReply{Errno: se.errno("listxattr", err), Names: names}, nil
 }
 

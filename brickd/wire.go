@@ -2,6 +2,7 @@ package brickd
 
 import (
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/mortarfs/mortar/brickd/internal/gfid"
 	"github.com/mortarfs/mortar/brickd/internal/posix"
@@ -86,3 +87,8 @@ func wireStatfs(st unix.Statfs_t) *brickpb.StatfsReply {
 		Bsize: uint32(st.Bsize), Frsize: uint32(st.Frsize), Namelen: uint32(st.Namelen),
 	}
 }
+
+// wireString reports whether s can travel in a protobuf string field,
+// which must be UTF-8. Names that are not (possible on Linux) cannot be
+// listed, and a symlink target that is not cannot be read (EILSEQ).
+func wireString(s string) bool { return utf8.ValidString(s) }

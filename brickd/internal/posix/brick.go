@@ -33,6 +33,7 @@ type Brick struct {
 	dirs   *dirCache
 	inodes shardedMutex // serialises name-count changes and xattrops per gfid
 	opens  openCounts
+	odirs  openDirs
 
 	closeOnce sync.Once
 }
@@ -86,6 +87,7 @@ func (b *Brick) Dev() (uint64, uint64, error) {
 func (b *Brick) Close() error {
 	b.closeOnce.Do(func() {
 		b.dirs.close()
+		b.odirs.close()
 		for _, fd := range []int{b.unlinked, b.dirty, b.handles, b.meta, b.root} {
 			closeFd(fd)
 		}

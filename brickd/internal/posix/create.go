@@ -84,6 +84,7 @@ func (b *Brick) makeFile(dir *Inode, name string, n NewInode) (int, error) {
 		closeFd(fd)
 		return -1, err
 	}
+	touchNew(fd)
 	return fd, nil
 }
 
@@ -102,5 +103,6 @@ func (b *Brick) makeFileInPlace(dir *Inode, name string, n NewInode) (int, error
 		closeFd(fd)
 		return -1, err
 	}
+	touchNew(fd)
 	return fd, nil
 }

@@ -14,6 +14,7 @@ import (
 // resumes where it stopped even while entries are added or removed.
 type Dir struct {
 	Gfid gfid.Gfid
+	b    *Brick
 	// mu serialises Read: the fd's position is shared state.
 	mu  sync.Mutex
 	fd  int
@@ -38,15 +39,19 @@ func (b *Brick) Opendir(g gfid.Gfid) (*Dir, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dir{Gfid: g, fd: fd, buf: make([]byte, 32<<10)}, nil
+	b.odirs.inc(g)
+	return &Dir{Gfid: g, b: b, fd: fd, buf: make([]byte, 32<<10)}, nil
 }
 
 // Close closes the directory.
 func (d *Dir) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	closeFd(d.fd)
-	d.fd = -1
+	if d.fd >= 0 {
+		closeFd(d.fd)
+		d.fd = -1
+		d.b.odirs.dec(d.Gfid)
+	}
 	return nil
 }
 

@@ -126,6 +126,7 @@ func (b *Brick) initNode(dir *Inode, parent gfid.Gfid, name string, n NewInode) 
 		in.Close()
 		return nil, err
 	}
+	touchNew(in.fd)
 	return in, nil
 }
 
@@ -196,15 +197,18 @@ func (b *Brick) Rmdir(parent gfid.Gfid, name string) (Attr, error) {
 	if err := unlinkat(dir.fd, name, unix.AT_REMOVEDIR); err != nil {
 		return Attr{}, err
 	}
-	b.dirGone(in.Gfid)
+	b.dirGone(in)
 	return in.attr()
 }
 
-// dirGone forgets the removed directory g: handle, cache, dirty index.
-func (b *Brick) dirGone(g gfid.Gfid) {
+// dirGone forgets the removed directory in: handle, cache, dirty index.
+// While it is open its fd is kept, so that its gfid still resolves.
+func (b *Brick) dirGone(in *Inode) {
+	g := in.Gfid
 	if g.IsZero() {
 		return
 	}
+	b.odirs.park(g, in.fd)
 	b.dirs.evict(g)
 	if err := b.removeHandle(g); err != nil {
 		b.log.Warn("cannot remove a directory handle", "brick", b.path, "gfid", g, "err", err)

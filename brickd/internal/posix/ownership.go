@@ -82,3 +82,12 @@ func keepSetID(fd int, st *unix.Stat_t, n NewInode, gid int) error {
 	mode := st.Mode&0o7777&^(unix.S_ISUID|unix.S_ISGID) | want
 	return chmodFd(fd, mode)
 }
+
+// touchNew sets the times of a just-made inode to now, after its owner,
+// xattrs and links were set (which changed its ctime only), so that a new
+// inode has atime = mtime = ctime, as one made by a single mknod(2).
+// A failure leaves the times slightly apart and is not an error.
+func touchNew(fd int) {
+	now := unix.Timespec{Nsec: unix.UTIME_NOW}
+	_ = utimensFd(fd, []unix.Timespec{now, now})
+}

@@ -68,7 +68,7 @@ func (b *Brick) afterRename(src, dst *Inode, op gfid.Gfid, on string, np gfid.Gf
 	if dst != nil && exchange {
 		b.moveDirHandle(dst, op, on)
 	} else if dst != nil && dst.IsDir() {
-		b.dirGone(dst.Gfid)
+		b.dirGone(dst)
 	} else if dst != nil {
 		if st, err := dst.stat(); err == nil {
 			b.lastNameGone(dst.Gfid, uint64(st.Nlink))

@@ -20,6 +20,11 @@ func (b *Brick) Resolve(g gfid.Gfid) (*Inode, error) {
 		return b.resolveDir(g)
 	}
 	fd, err := b.openHandle(g)
+	if err == unix.ESTALE {
+		if pfd, ok := b.odirs.dup(g); ok {
+			fd, err = pfd, nil // a directory removed while open
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
