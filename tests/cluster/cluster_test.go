@@ -113,7 +113,7 @@ func TestBrickRestart(t *testing.T) {
 	out, err := catWithin(p, 20*time.Second)
 	if err == nil {
 		t.Errorf("cat %s succeeded with its brick %s down: %q", p, holder.Name, out)
-	} else if time.Since(start) > 15*time.Second {
+	} else if time.Since(start) > 10*time.Second {
 		t.Errorf("cat %s with its brick down took %v to fail (%v); want a few seconds", p, time.Since(start).Round(time.Second), err)
 	}
 	holder.Restart()

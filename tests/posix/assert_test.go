@@ -314,7 +314,7 @@ func tsLess(a, b unix.Timespec) bool {
 }
 
 func tsString(ts unix.Timespec) string {
-	return time.Unix(ts.Sec, ts.Nsec).UTC().Format("15:04:05.000000000")
+	return time.Unix(ts.Sec, ts.Nsec).UTC().Format("2006-01-02 15:04:05.000000000")
 }
 
 func now() unix.Timespec {
@@ -417,4 +417,29 @@ func typeName(mode uint32) string {
 		}
 	}
 	return fmt.Sprintf("type %#o", mode&unix.S_IFMT)
+}
+
+// within polls check until it returns nil or bound passes, and reports the
+// last error then. It is for what the kernel does asynchronously on FUSE
+// (a killed process's unlock, a flock released by close) and for what
+// another client must see "at once".
+func within(t testing.TB, bound time.Duration, what string, check func() error) bool {
+	t.Helper()
+	start := time.Now()
+	var err error
+	for {
+		if err = check(); err == nil {
+			return true
+		}
+		if time.Since(start) > bound {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if e := errnoOf(err); e != errOther {
+		t.Errorf("%s: still %s after %v", what, errName(e), bound)
+	} else {
+		t.Errorf("%s: not within %v: %v", what, bound, err)
+	}
+	return false
 }

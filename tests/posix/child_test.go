@@ -229,6 +229,16 @@ func (c *child) kill() {
 	c.cmd.Wait()
 }
 
+// exit makes the child exit normally (closing its files as exit does) and
+// waits until it is reaped.
+func (c *child) exit() {
+	c.t.Helper()
+	c.send(request{Op: "exit"})
+	for range c.replies {
+	}
+	c.cmd.Wait()
+}
+
 // send sends a request without waiting for the answer; recv gets it.
 func (c *child) send(r request) {
 	c.t.Helper()
@@ -351,6 +361,8 @@ func serve(q request) reply {
 	switch q.Op {
 	case "pid":
 		r.Pid = os.Getpid()
+	case "exit":
+		os.Exit(0)
 	case "open":
 		r.Fd, err = unix.Open(q.Path, q.Flags|unix.O_CLOEXEC, q.Mode)
 	case "close":
