@@ -51,6 +51,7 @@ func TestReaddir(t *testing.T) {
 	// An entry placed on the brick directly has no gfid yet.
 	must(t, os.WriteFile(ts.brickPath("d", "admin"), []byte("x"), 0o644))
 	want["admin"] = nil
+	before := c.getattr(d).GetAttr()
 	od, err := c.rpc.Opendir(ctx, &brickpb.InodeRequest{Session: c.id, Gfid: d})
 	must(t, err)
 	wantErrno(t, "opendir", od.GetErrno(), 0)
@@ -76,6 +77,14 @@ func TestReaddir(t *testing.T) {
 		if len(got) != len(want) {
 			t.Fatalf("page %d: %d entries, want %d", page, len(got), len(want))
 		}
+		for name := range got {
+			wantErrno(t, "lookup", c.lookup(d, name).GetErrno(), 0)
+		}
+	}
+	// Later checks create entries: compare the times now.
+	after := c.getattr(d).GetAttr()
+	if after.GetCtime().String() != before.GetCtime().String() {
+		t.Fatalf("listing changed the directory's ctime: %v -> %v", before.GetCtime(), after.GetCtime())
 	}
 	// Resuming from a cookie while entries are added lists every old entry once.
 	r, err := c.rpc.Readdir(ctx, &brickpb.ReaddirRequest{Session: c.id, Fd: od.GetFd(), MaxEntries: 100})
