@@ -27,6 +27,9 @@ func (b *Brick) initLayout(volumeID string) error {
 		return fmt.Errorf("brick %s: not an accessible directory: %w", b.path, err)
 	}
 	b.root = fd
+	if _, err := lstatAt(unix.AT_FDCWD, procPath(fd)); err != nil {
+		return fmt.Errorf("brick %s: the brick server needs /proc mounted (it reaches inodes through /proc/self/fd): %w", b.path, err)
+	}
 	if err := b.initRootGfid(); err != nil {
 		return err
 	}

@@ -96,12 +96,23 @@ func (b *Brick) repairHandle(in *Inode, parent gfid.Gfid, name string) {
 			err = b.symlinkDirHandle(g, parent, name)
 		}
 	case in.st.Nlink == 1:
-		// The name is the only link: the handle is missing.
-		unlock := b.inodes.lock(g)
-		err = b.linkHandle(g, in.fd)
-		unlock()
+		err = b.relinkHandle(in)
 	}
 	if err != nil {
 		b.log.Warn("cannot repair a handle", "brick", b.path, "gfid", g, "err", err)
 	}
+}
+
+// relinkHandle remakes the missing handle of the non-directory in, whose
+// only link is the name it was found at. A file whose last name was
+// removed meanwhile (its link left is a parked handle, or none) is left
+// alone.
+func (b *Brick) relinkHandle(in *Inode) error {
+	unlock := b.inodes.lock(in.Gfid)
+	defer unlock()
+	st, err := in.stat()
+	if err != nil || st.Nlink != 1 || b.opens.isParked(in.Gfid) {
+		return err
+	}
+	return b.linkHandle(in.Gfid, in.fd)
 }

@@ -44,6 +44,12 @@ func (o *openCounts) isOpen(g gfid.Gfid) bool {
 	return o.n[g] > 0
 }
 
+func (o *openCounts) isParked(g gfid.Gfid) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.parked[g]
+}
+
 func (o *openCounts) park(g gfid.Gfid) {
 	o.mu.Lock()
 	o.parked[g] = true
