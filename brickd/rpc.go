@@ -61,3 +61,16 @@ func (r *rpc) Session(req *brickpb.SessionRequest, stream grpc.ServerStreamingSe
 	}
 	return se.pump(func(e event) error { return stream.Send(e.wire()) })
 }
+
+// call is the frame of every unary method: it finds the session, holds the
+// server's gate while fn builds the reply, and answers FailedPrecondition
+// for an unknown session.
+func call[Reply any](r *rpc, sid uint64, fn func(se *session) Reply) (Reply, error) {
+	se, done, err := r.begin(sid)
+	if err != nil {
+		var none Reply
+		return none, err
+	}
+	defer done()
+	return fn(se), nil
+}

@@ -18,60 +18,54 @@ const (
 )
 
 func (r *rpc) Opendir(_ context.Context, req *brickpb.InodeRequest) (*brickpb.OpenReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var fd uint64
-	var a posix.Attr
-	g, err := parseGfid(req.GetGfid())
-	if err == nil {
-		var d *posix.Dir
-		if d, err = se.brick.fs.Opendir(g); err == nil {
-			if fd, err = se.dirs.add(d); err != nil {
-				d.Close()
+	return call(r, req.GetSession(), func(se *session) *brickpb.OpenReply {
+		var fd uint64
+		var a posix.Attr
+		g, err := parseGfid(req.GetGfid())
+		if err == nil {
+			var d *posix.Dir
+			if d, err = se.brick.fs.Opendir(g); err == nil {
+				if fd, err = se.dirs.add(d); err != nil {
+					d.Close()
+				}
 			}
 		}
-	}
-	if err == nil {
-		a, err = se.brick.fs.Getattr(g)
-	}
-	return &brickpb.OpenReply{Errno: se.errno("opendir", err), Fd: fd, Attr: attrIf(a, err)}, nil
+		if err == nil {
+			a, err = se.brick.fs.Getattr(g)
+		}
+		return &brickpb.OpenReply{Errno: se.errno("opendir", err), Fd: fd, Attr: attrIf(a, err)}
+	})
 }
 
 func (r *rpc) Readdir(_ context.Context, req *brickpb.ReaddirRequest) (*brickpb.ReaddirReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	max := int(req.GetMaxEntries())
-	if max == 0 {
-		max = defaultDirPage
-	}
-	max = min(max, maxDirPage)
-	var ents []posix.Dirent
-	var eof bool
-	g, err := parseOptGfid(req.GetGfid())
-	if err == nil {
-		err = se.withDir(req.GetFd(), g, func(d *posix.Dir) (err error) {
-			ents, eof, err = d.Read(req.GetCookie(), max)
-			return err
-		})
-	}
-	rep := &brickpb.ReaddirReply{Errno: se.errno("readdir", err), Eof: eof}
-	if err == nil {
-		rep.Entries = make([]*brickpb.Dirent, 0, len(ents))
-		for _, e := range ents {
-			if !wireString(e.Name) {
-				se.brick.log.Warn("readdir: name is not UTF-8, not listed (the protocol's names are strings)", "brick", se.brick.name, "dir", g, "name", fmt.Sprintf("%q", e.Name))
-				continue
-			}
-			rep.Entries = append(rep.Entries, &brickpb.Dirent{Name: e.Name, Cookie: e.Cookie, Attr: wireAttr(e.Attr), Linkto: e.Attr.Linkto})
+	return call(r, req.GetSession(), func(se *session) *brickpb.ReaddirReply {
+		max := int(req.GetMaxEntries())
+		if max == 0 {
+			max = defaultDirPage
 		}
-	}
-	return rep, nil
+		max = min(max, maxDirPage)
+		var ents []posix.Dirent
+		var eof bool
+		g, err := parseOptGfid(req.GetGfid())
+		if err == nil {
+			err = se.withDir(req.GetFd(), g, func(d *posix.Dir) (err error) {
+				ents, eof, err = d.Read(req.GetCookie(), max)
+				return err
+			})
+		}
+		rep := &brickpb.ReaddirReply{Errno: se.errno("readdir", err), Eof: eof}
+		if err == nil {
+			rep.Entries = make([]*brickpb.Dirent, 0, len(ents))
+			for _, e := range ents {
+				if !wireString(e.Name) {
+					se.brick.log.Warn("readdir: name is not UTF-8, not listed (the protocol's names are strings)", "brick", se.brick.name, "dir", g, "name", fmt.Sprintf("%q", e.Name))
+					continue
+				}
+				rep.Entries = append(rep.Entries, &brickpb.Dirent{Name: e.Name, Cookie: e.Cookie, Attr: wireAttr(e.Attr), Linkto: e.Attr.Linkto})
+			}
+		}
+		return rep
+	})
 }
 
 // withDir runs fn with the session's open directory fd or, when fd is 0,
@@ -96,14 +90,11 @@ func (se *session) withDir(fd uint64, g gfid.Gfid, fn func(*posix.Dir) error) er
 }
 
 func (r *rpc) Releasedir(_ context.Context, req *brickpb.FdRequest) (*brickpb.Reply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	d, ok := se.dirs.remove(req.GetFd())
-	if !ok {
-		return &brickpb.Reply{Errno: int32(syscall.EBADF)}, nil
-	}
-	return &brickpb.Reply{Errno: se.errno("releasedir", d.Close())}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
+		d, ok := se.dirs.remove(req.GetFd())
+		if !ok {
+			return &brickpb.Reply{Errno: int32(syscall.EBADF)}
+		}
+		return &brickpb.Reply{Errno: se.errno("releasedir", d.Close())}
+	})
 }

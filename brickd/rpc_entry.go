@@ -11,20 +11,17 @@ import (
 // Entry operations: lookup, creation and removal of names.
 
 func (r *rpc) Lookup(_ context.Context, req *brickpb.LookupRequest) (*brickpb.EntryReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var e posix.Entry
-	parent, err := parseGfid(req.GetParent())
-	if err == nil {
-		var want gfid.Gfid
-		if want, err = parseOptGfid(req.GetGfidReq()); err == nil {
-			e, err = se.brick.fs.Lookup(parent, req.GetName(), want, req.GetWantPending())
+	return call(r, req.GetSession(), func(se *session) *brickpb.EntryReply {
+		var e posix.Entry
+		parent, err := parseGfid(req.GetParent())
+		if err == nil {
+			var want gfid.Gfid
+			if want, err = parseOptGfid(req.GetGfidReq()); err == nil {
+				e, err = se.brick.fs.Lookup(parent, req.GetName(), want, req.GetWantPending())
+			}
 		}
-	}
-	return entryReply(se, "lookup", e.Attr, err, wirePending(e.Pending)), nil
+		return entryReply(se, "lookup", e.Attr, err, wirePending(e.Pending))
+	})
 }
 
 // entryReply builds the reply of an operation that yields an entry.
@@ -36,7 +33,8 @@ func entryReply(se *session, op string, a posix.Attr, err error, p []*brickpb.Pe
 	return rep
 }
 
-// created queues the events of a new entry.
+// created queues the events of an entry that appeared or vanished: the
+// entry, and the directory whose mtime and ctime changed.
 func (se *session) created(parent gfid.Gfid, name string) {
 	se.notify(entryEvent(parent, name), inodeEvent(parent))
 }
@@ -66,44 +64,38 @@ func (r *rpc) Symlink(_ context.Context, req *brickpb.SymlinkRequest) (*brickpb.
 // makeEntry is the common part of Mkdir, Mknod and Symlink.
 func (r *rpc) makeEntry(sid uint64, op string, parent []byte, name string, g []byte, mode uint32, c *brickpb.Caller,
 	mk func(*posix.Brick, gfid.Gfid, posix.NewInode) (posix.Attr, error)) (*brickpb.EntryReply, error) {
-	se, done, err := r.begin(sid)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var a posix.Attr
-	p, err := parseGfid(parent)
-	if err == nil {
-		var n posix.NewInode
-		if n, err = newInode(g, mode, c); err == nil {
-			a, err = mk(se.brick.fs, p, n)
+	return call(r, sid, func(se *session) *brickpb.EntryReply {
+		var a posix.Attr
+		p, err := parseGfid(parent)
+		if err == nil {
+			var n posix.NewInode
+			if n, err = newInode(g, mode, c); err == nil {
+				a, err = mk(se.brick.fs, p, n)
+			}
 		}
-	}
-	if err == nil {
-		se.created(p, name)
-	}
-	return entryReply(se, op, a, err, nil), nil
+		if err == nil {
+			se.created(p, name)
+		}
+		return entryReply(se, op, a, err, nil)
+	})
 }
 
 func (r *rpc) Link(_ context.Context, req *brickpb.LinkRequest) (*brickpb.EntryReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var a posix.Attr
-	g, err := parseGfid(req.GetGfid())
-	p, perr := parseGfid(req.GetNewParent())
-	if err == nil && perr == nil {
-		a, err = se.brick.fs.Link(g, p, req.GetNewName())
-	} else if err == nil {
-		err = perr
-	}
-	if err == nil {
-		se.created(p, req.GetNewName())
-		se.notify(inodeEvent(g))
-	}
-	return entryReply(se, "link", a, err, nil), nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.EntryReply {
+		var a posix.Attr
+		g, err := parseGfid(req.GetGfid())
+		p, perr := parseGfid(req.GetNewParent())
+		if err == nil && perr == nil {
+			a, err = se.brick.fs.Link(g, p, req.GetNewName())
+		} else if err == nil {
+			err = perr
+		}
+		if err == nil {
+			se.created(p, req.GetNewName())
+			se.notify(inodeEvent(g))
+		}
+		return entryReply(se, "link", a, err, nil)
+	})
 }
 
 func (r *rpc) Unlink(_ context.Context, req *brickpb.EntryRequest) (*brickpb.UnlinkReply, error) {
@@ -116,48 +108,42 @@ func (r *rpc) Rmdir(_ context.Context, req *brickpb.EntryRequest) (*brickpb.Unli
 
 // removeEntry is the common part of Unlink and Rmdir.
 func (r *rpc) removeEntry(req *brickpb.EntryRequest, op string, rm func(*posix.Brick, gfid.Gfid, string) (posix.Attr, error)) (*brickpb.UnlinkReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var a posix.Attr
-	p, err := parseGfid(req.GetParent())
-	if err == nil {
-		a, err = rm(se.brick.fs, p, req.GetName())
-	}
-	if err == nil {
-		se.created(p, req.GetName())
-		if !a.Gfid.IsZero() {
-			se.notify(inodeEvent(a.Gfid))
+	return call(r, req.GetSession(), func(se *session) *brickpb.UnlinkReply {
+		var a posix.Attr
+		p, err := parseGfid(req.GetParent())
+		if err == nil {
+			a, err = rm(se.brick.fs, p, req.GetName())
 		}
-	}
-	return &brickpb.UnlinkReply{Errno: se.errno(op, err), Attr: attrIf(a, err)}, nil
+		if err == nil {
+			se.created(p, req.GetName())
+			if !a.Gfid.IsZero() {
+				se.notify(inodeEvent(a.Gfid))
+			}
+		}
+		return &brickpb.UnlinkReply{Errno: se.errno(op, err), Attr: attrIf(a, err)}
+	})
 }
 
 func (r *rpc) Rename(_ context.Context, req *brickpb.RenameRequest) (*brickpb.RenameReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var res posix.Renamed
-	op, err := parseGfid(req.GetOldParent())
-	np, nerr := parseGfid(req.GetNewParent())
-	if err == nil && nerr == nil {
-		res, err = se.brick.fs.Rename(op, req.GetOldName(), np, req.GetNewName(), uint(req.GetFlags()))
-	} else if err == nil {
-		err = nerr
-	}
-	rep := &brickpb.RenameReply{Errno: se.errno("rename", err), Attr: attrIf(res.Attr, err)}
-	if err == nil {
-		se.created(op, req.GetOldName())
-		se.created(np, req.GetNewName())
-		se.notify(inodeEvent(res.Attr.Gfid))
-		if res.Replaced != nil {
-			rep.Replaced = wireAttr(*res.Replaced)
-			se.notify(inodeEvent(res.Replaced.Gfid))
+	return call(r, req.GetSession(), func(se *session) *brickpb.RenameReply {
+		var res posix.Renamed
+		op, err := parseGfid(req.GetOldParent())
+		np, nerr := parseGfid(req.GetNewParent())
+		if err == nil && nerr == nil {
+			res, err = se.brick.fs.Rename(op, req.GetOldName(), np, req.GetNewName(), uint(req.GetFlags()))
+		} else if err == nil {
+			err = nerr
 		}
-	}
-	return rep, nil
+		rep := &brickpb.RenameReply{Errno: se.errno("rename", err), Attr: attrIf(res.Attr, err)}
+		if err == nil {
+			se.created(op, req.GetOldName())
+			se.created(np, req.GetNewName())
+			se.notify(inodeEvent(res.Attr.Gfid))
+			if res.Replaced != nil {
+				rep.Replaced = wireAttr(*res.Replaced)
+				se.notify(inodeEvent(res.Replaced.Gfid))
+			}
+		}
+		return rep
+	})
 }

@@ -45,21 +45,18 @@ func (se *session) addFile(f *posix.File) (uint64, error) {
 }
 
 func (r *rpc) Create(_ context.Context, req *brickpb.CreateRequest) (*brickpb.CreateReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var a posix.Attr
-	var fd uint64
-	p, err := parseGfid(req.GetParent())
-	if err == nil {
-		var n posix.NewInode
-		if n, err = newInode(req.GetGfid(), req.GetMode(), req.GetCaller()); err == nil {
-			a, fd, err = se.create(p, req.GetName(), int(req.GetFlags()), n)
+	return call(r, req.GetSession(), func(se *session) *brickpb.CreateReply {
+		var a posix.Attr
+		var fd uint64
+		p, err := parseGfid(req.GetParent())
+		if err == nil {
+			var n posix.NewInode
+			if n, err = newInode(req.GetGfid(), req.GetMode(), req.GetCaller()); err == nil {
+				a, fd, err = se.create(p, req.GetName(), int(req.GetFlags()), n)
+			}
 		}
-	}
-	return &brickpb.CreateReply{Errno: se.errno("create", err), Attr: attrIf(a, err), Fd: fd}, nil
+		return &brickpb.CreateReply{Errno: se.errno("create", err), Attr: attrIf(a, err), Fd: fd}
+	})
 }
 
 // create runs Create, registers the file and queues the events.
@@ -80,85 +77,73 @@ func (se *session) create(p gfid.Gfid, name string, flags int, n posix.NewInode)
 }
 
 func (r *rpc) Open(_ context.Context, req *brickpb.OpenRequest) (*brickpb.OpenReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var a posix.Attr
-	var fd uint64
-	g, err := parseGfid(req.GetGfid())
-	if err == nil {
-		var f *posix.File
-		if f, a, err = se.brick.fs.Open(g, int(req.GetFlags())); err == nil {
-			fd, err = se.addFile(f)
+	return call(r, req.GetSession(), func(se *session) *brickpb.OpenReply {
+		var a posix.Attr
+		var fd uint64
+		g, err := parseGfid(req.GetGfid())
+		if err == nil {
+			var f *posix.File
+			if f, a, err = se.brick.fs.Open(g, int(req.GetFlags())); err == nil {
+				fd, err = se.addFile(f)
+			}
 		}
-	}
-	if err == nil && req.GetFlags()&unix.O_TRUNC != 0 {
-		se.notify(inodeEvent(g))
-	}
-	return &brickpb.OpenReply{Errno: se.errno("open", err), Fd: fd, Attr: attrIf(a, err)}, nil
+		if err == nil && req.GetFlags()&unix.O_TRUNC != 0 {
+			se.notify(inodeEvent(g))
+		}
+		return &brickpb.OpenReply{Errno: se.errno("open", err), Fd: fd, Attr: attrIf(a, err)}
+	})
 }
 
 func (r *rpc) Read(_ context.Context, req *brickpb.ReadRequest) (*brickpb.ReadReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var data []byte
-	g, err := parseOptGfid(req.GetGfid())
-	if err == nil && (req.GetSize() > maxIO || req.GetOffset() < 0) {
-		err = syscall.EINVAL
-	}
-	if err == nil {
-		err = se.withFile(req.GetFd(), g, unix.O_RDONLY, func(f *posix.File) error {
-			buf := make([]byte, req.GetSize())
-			n, err := f.ReadAt(buf, req.GetOffset())
-			data = buf[:n]
-			return err
-		})
-	}
-	return &brickpb.ReadReply{Errno: se.errno("read", err), Data: data}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.ReadReply {
+		var data []byte
+		g, err := parseOptGfid(req.GetGfid())
+		if err == nil && (req.GetSize() > maxIO || req.GetOffset() < 0) {
+			err = syscall.EINVAL
+		}
+		if err == nil {
+			err = se.withFile(req.GetFd(), g, unix.O_RDONLY, func(f *posix.File) error {
+				buf := make([]byte, req.GetSize())
+				n, err := f.ReadAt(buf, req.GetOffset())
+				data = buf[:n]
+				return err
+			})
+		}
+		return &brickpb.ReadReply{Errno: se.errno("read", err), Data: data}
+	})
 }
 
 func (r *rpc) Write(_ context.Context, req *brickpb.WriteRequest) (*brickpb.WriteReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var n int
-	var a posix.Attr
-	g, err := parseOptGfid(req.GetGfid())
-	if err == nil && (len(req.GetData()) > maxIO || req.GetOffset() < 0) {
-		err = syscall.EINVAL
-	}
-	if err == nil {
-		err = se.withFile(req.GetFd(), g, unix.O_WRONLY, func(f *posix.File) (err error) {
-			if n, err = f.WriteAt(req.GetData(), req.GetOffset()); err == nil {
-				a, err = f.Stat()
-			}
-			return err
-		})
-	}
-	if n > 0 {
-		se.notify(inodeEvent(a.Gfid))
-	}
-	return &brickpb.WriteReply{Errno: se.errno("write", err), Written: uint32(n), Attr: attrIf(a, err)}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.WriteReply {
+		var n int
+		var a posix.Attr
+		g, err := parseOptGfid(req.GetGfid())
+		if err == nil && (len(req.GetData()) > maxIO || req.GetOffset() < 0) {
+			err = syscall.EINVAL
+		}
+		if err == nil {
+			err = se.withFile(req.GetFd(), g, unix.O_WRONLY, func(f *posix.File) (err error) {
+				if n, err = f.WriteAt(req.GetData(), req.GetOffset()); err == nil {
+					a, err = f.Stat()
+				}
+				return err
+			})
+		}
+		if n > 0 {
+			se.notify(inodeEvent(a.Gfid))
+		}
+		return &brickpb.WriteReply{Errno: se.errno("write", err), Written: uint32(n), Attr: attrIf(a, err)}
+	})
 }
 
 func (r *rpc) Flush(_ context.Context, req *brickpb.FdRequest) (*brickpb.Reply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	g, err := se.fdGfid(req.GetFd(), req.GetGfid())
-	if err == nil {
-		se.brick.locks.ReleaseOwner(locks.Key{Space: locks.Posix, Gfid: g}, locks.Owner{Session: se.id, ID: req.GetLockOwner()})
-	}
-	return &brickpb.Reply{Errno: se.errno("flush", err)}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
+		g, err := se.fdGfid(req.GetFd(), req.GetGfid())
+		if err == nil {
+			se.brick.locks.ReleaseOwner(locks.Key{Space: locks.Posix, Gfid: g}, locks.Owner{Session: se.id, ID: req.GetLockOwner()})
+		}
+		return &brickpb.Reply{Errno: se.errno("flush", err)}
+	})
 }
 
 // fdGfid returns the gfid of the session's open file fd, or the request's
@@ -179,67 +164,55 @@ func (se *session) fdGfid(fd uint64, wire []byte) (gfid.Gfid, error) {
 }
 
 func (r *rpc) Fsync(_ context.Context, req *brickpb.FsyncRequest) (*brickpb.Reply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	g, err := parseOptGfid(req.GetGfid())
-	if err == nil {
-		err = se.withFile(req.GetFd(), g, unix.O_RDONLY, func(f *posix.File) error {
-			return f.Sync(req.GetDatasync())
-		})
-	}
-	return &brickpb.Reply{Errno: se.errno("fsync", err)}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
+		g, err := parseOptGfid(req.GetGfid())
+		if err == nil {
+			err = se.withFile(req.GetFd(), g, unix.O_RDONLY, func(f *posix.File) error {
+				return f.Sync(req.GetDatasync())
+			})
+		}
+		return &brickpb.Reply{Errno: se.errno("fsync", err)}
+	})
 }
 
 func (r *rpc) Fallocate(_ context.Context, req *brickpb.FallocateRequest) (*brickpb.Reply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var fg gfid.Gfid
-	g, err := parseOptGfid(req.GetGfid())
-	if err == nil {
-		err = se.withFile(req.GetFd(), g, unix.O_WRONLY, func(f *posix.File) error {
-			fg = f.Gfid
-			return f.Allocate(req.GetMode(), req.GetOffset(), req.GetLength())
-		})
-	}
-	if err == nil {
-		se.notify(inodeEvent(fg))
-	}
-	return &brickpb.Reply{Errno: se.errno("fallocate", err)}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
+		var fg gfid.Gfid
+		g, err := parseOptGfid(req.GetGfid())
+		if err == nil {
+			err = se.withFile(req.GetFd(), g, unix.O_WRONLY, func(f *posix.File) error {
+				fg = f.Gfid
+				return f.Allocate(req.GetMode(), req.GetOffset(), req.GetLength())
+			})
+		}
+		if err == nil {
+			se.notify(inodeEvent(fg))
+		}
+		return &brickpb.Reply{Errno: se.errno("fallocate", err)}
+	})
 }
 
 func (r *rpc) Lseek(_ context.Context, req *brickpb.LseekRequest) (*brickpb.LseekReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var off int64
-	g, err := parseOptGfid(req.GetGfid())
-	if err == nil {
-		err = se.withFile(req.GetFd(), g, unix.O_RDONLY, func(f *posix.File) (err error) {
-			off, err = f.Seek(req.GetOffset(), int(req.GetWhence()))
-			return err
-		})
-	}
-	return &brickpb.LseekReply{Errno: se.errno("lseek", err), Offset: off}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.LseekReply {
+		var off int64
+		g, err := parseOptGfid(req.GetGfid())
+		if err == nil {
+			err = se.withFile(req.GetFd(), g, unix.O_RDONLY, func(f *posix.File) (err error) {
+				off, err = f.Seek(req.GetOffset(), int(req.GetWhence()))
+				return err
+			})
+		}
+		return &brickpb.LseekReply{Errno: se.errno("lseek", err), Offset: off}
+	})
 }
 
 func (r *rpc) Release(_ context.Context, req *brickpb.FdRequest) (*brickpb.Reply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	of, ok := se.files.remove(req.GetFd())
-	if !ok {
-		return &brickpb.Reply{Errno: int32(syscall.EBADF)}, nil
-	}
-	se.closeFile(req.GetFd(), of)
-	return &brickpb.Reply{}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
+		of, ok := se.files.remove(req.GetFd())
+		if !ok {
+			return &brickpb.Reply{Errno: int32(syscall.EBADF)}
+		}
+		se.closeFile(req.GetFd(), of)
+		return &brickpb.Reply{}
+	})
 }

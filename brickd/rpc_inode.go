@@ -12,38 +12,32 @@ import (
 // Inode operations: attributes, symlink targets, capacity.
 
 func (r *rpc) Getattr(_ context.Context, req *brickpb.InodeRequest) (*brickpb.AttrReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var a posix.Attr
-	g, err := parseGfid(req.GetGfid())
-	if err == nil {
-		a, err = se.brick.fs.Getattr(g)
-	}
-	rep := &brickpb.AttrReply{Errno: se.errno("getattr", err), Attr: attrIf(a, err)}
-	if err == nil {
-		rep.Linkto = a.Linkto
-	}
-	return rep, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.AttrReply {
+		var a posix.Attr
+		g, err := parseGfid(req.GetGfid())
+		if err == nil {
+			a, err = se.brick.fs.Getattr(g)
+		}
+		rep := &brickpb.AttrReply{Errno: se.errno("getattr", err), Attr: attrIf(a, err)}
+		if err == nil {
+			rep.Linkto = a.Linkto
+		}
+		return rep
+	})
 }
 
 func (r *rpc) Setattr(_ context.Context, req *brickpb.SetattrRequest) (*brickpb.AttrReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var pre, post posix.Attr
-	g, err := parseGfid(req.GetGfid())
-	if err == nil {
-		pre, post, err = se.setattr(g, req)
-	}
-	if err == nil {
-		se.notify(inodeEvent(g))
-	}
-	return &brickpb.AttrReply{Errno: se.errno("setattr", err), Attr: attrIf(post, err), Pre: attrIf(pre, err)}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.AttrReply {
+		var pre, post posix.Attr
+		g, err := parseGfid(req.GetGfid())
+		if err == nil {
+			pre, post, err = se.setattr(g, req)
+		}
+		if err == nil {
+			se.notify(inodeEvent(g))
+		}
+		return &brickpb.AttrReply{Errno: se.errno("setattr", err), Attr: attrIf(post, err), Pre: attrIf(pre, err)}
+	})
 }
 
 // setattr runs Setattr, through the session's open file fd when given.
@@ -63,34 +57,28 @@ func (se *session) setattr(g gfid.Gfid, req *brickpb.SetattrRequest) (pre, post 
 }
 
 func (r *rpc) Readlink(_ context.Context, req *brickpb.InodeRequest) (*brickpb.ReadlinkReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var target string
-	g, err := parseGfid(req.GetGfid())
-	if err == nil {
-		target, err = se.brick.fs.Readlink(g)
-	}
-	if err == nil && !wireString(target) {
-		target, err = "", syscall.EILSEQ
-	}
-	return &brickpb.ReadlinkReply{Errno: se.errno("readlink", err), Target: target}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.ReadlinkReply {
+		var target string
+		g, err := parseGfid(req.GetGfid())
+		if err == nil {
+			target, err = se.brick.fs.Readlink(g)
+		}
+		if err == nil && !wireString(target) {
+			target, err = "", syscall.EILSEQ
+		}
+		return &brickpb.ReadlinkReply{Errno: se.errno("readlink", err), Target: target}
+	})
 }
 
 func (r *rpc) Statfs(_ context.Context, req *brickpb.InodeRequest) (*brickpb.StatfsReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	if _, err := parseOptGfid(req.GetGfid()); err != nil {
-		return &brickpb.StatfsReply{Errno: se.errno("statfs", err)}, nil
-	}
-	st, err := se.brick.fs.Statfs()
-	if err != nil {
-		return &brickpb.StatfsReply{Errno: se.errno("statfs", err)}, nil
-	}
-	return wireStatfs(st), nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.StatfsReply {
+		if _, err := parseOptGfid(req.GetGfid()); err != nil {
+			return &brickpb.StatfsReply{Errno: se.errno("statfs", err)}
+		}
+		st, err := se.brick.fs.Statfs()
+		if err != nil {
+			return &brickpb.StatfsReply{Errno: se.errno("statfs", err)}
+		}
+		return wireStatfs(st)
+	})
 }

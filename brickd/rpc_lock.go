@@ -56,21 +56,18 @@ func (se *session) afterGrant(err error) {
 }
 
 func (r *rpc) Lk(ctx context.Context, req *brickpb.LkRequest) (*brickpb.LkReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var out *brickpb.Lock
-	lk, err := parseLock(req.GetLock(), req.GetCmd())
-	var key locks.Key
-	if err == nil {
-		key, lk, err = se.lkTarget(req, lk)
-	}
-	if err == nil {
-		out, err = se.lockRequest(ctx, key, lk, req.GetCmd())
-	}
-	return &brickpb.LkReply{Errno: se.errno("lk", err), Lock: out}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.LkReply {
+		var out *brickpb.Lock
+		lk, err := parseLock(req.GetLock(), req.GetCmd())
+		var key locks.Key
+		if err == nil {
+			key, lk, err = se.lkTarget(req, lk)
+		}
+		if err == nil {
+			out, err = se.lockRequest(ctx, key, lk, req.GetCmd())
+		}
+		return &brickpb.LkReply{Errno: se.errno("lk", err), Lock: out}
+	})
 }
 
 // lkTarget finds the table and owner of an Lk request: flock locks belong
@@ -105,21 +102,18 @@ func (se *session) lkTarget(req *brickpb.LkRequest, lk locks.Lock) (locks.Key, l
 }
 
 func (r *rpc) Inodelk(ctx context.Context, req *brickpb.InodelkRequest) (*brickpb.Reply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var g gfid.Gfid
-	lk, err := parseLock(req.GetLock(), req.GetCmd())
-	if err == nil {
-		g, err = se.lockedInode(req.GetGfid(), req.GetDomain())
-	}
-	if err == nil {
-		lk.Owner = locks.Owner{Session: se.id, ID: req.GetLock().GetOwner()}
-		_, err = se.lockRequest(ctx, locks.Key{Space: locks.Inode, Gfid: g, Domain: req.GetDomain()}, lk, req.GetCmd())
-	}
-	return &brickpb.Reply{Errno: se.errno("inodelk", err)}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
+		var g gfid.Gfid
+		lk, err := parseLock(req.GetLock(), req.GetCmd())
+		if err == nil {
+			g, err = se.lockedInode(req.GetGfid(), req.GetDomain())
+		}
+		if err == nil {
+			lk.Owner = locks.Owner{Session: se.id, ID: req.GetLock().GetOwner()}
+			_, err = se.lockRequest(ctx, locks.Key{Space: locks.Inode, Gfid: g, Domain: req.GetDomain()}, lk, req.GetCmd())
+		}
+		return &brickpb.Reply{Errno: se.errno("inodelk", err)}
+	})
 }
 
 // lockedInode checks the gfid (which must exist) and domain of an
@@ -136,47 +130,41 @@ func (se *session) lockedInode(wire []byte, domain string) (gfid.Gfid, error) {
 }
 
 func (r *rpc) Entrylk(ctx context.Context, req *brickpb.EntrylkRequest) (*brickpb.Reply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	p, err := se.lockedInode(req.GetParent(), req.GetDomain())
-	if err == nil && req.GetName() != "" {
-		err = posix.ValidateName(req.GetName())
-	}
-	typ, cmd := req.GetType(), req.GetCmd()
-	if err == nil && (typ < 0 || typ > brickpb.LockType_LOCK_UNLOCK || (cmd != brickpb.LkCmd_LK_SET && cmd != brickpb.LkCmd_LK_SETW)) {
-		err = syscall.EINVAL
-	}
-	if err == nil {
-		ctx, cancel := se.bind(ctx)
-		defer cancel()
-		el := locks.EntryLock{Name: req.GetName(), Type: locks.Type(typ), Owner: locks.Owner{Session: se.id, ID: req.GetOwner()}}
-		err = se.brick.locks.SetEntry(ctx, locks.Key{Space: locks.Entry, Gfid: p, Domain: req.GetDomain()}, el, cmd == brickpb.LkCmd_LK_SETW)
-		se.afterGrant(err)
-	}
-	return &brickpb.Reply{Errno: se.errno("entrylk", err)}, nil
+	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
+		p, err := se.lockedInode(req.GetParent(), req.GetDomain())
+		if err == nil && req.GetName() != "" {
+			err = posix.ValidateName(req.GetName())
+		}
+		typ, cmd := req.GetType(), req.GetCmd()
+		if err == nil && (typ < 0 || typ > brickpb.LockType_LOCK_UNLOCK || (cmd != brickpb.LkCmd_LK_SET && cmd != brickpb.LkCmd_LK_SETW)) {
+			err = syscall.EINVAL
+		}
+		if err == nil {
+			ctx, cancel := se.bind(ctx)
+			defer cancel()
+			el := locks.EntryLock{Name: req.GetName(), Type: locks.Type(typ), Owner: locks.Owner{Session: se.id, ID: req.GetOwner()}}
+			err = se.brick.locks.SetEntry(ctx, locks.Key{Space: locks.Entry, Gfid: p, Domain: req.GetDomain()}, el, cmd == brickpb.LkCmd_LK_SETW)
+			se.afterGrant(err)
+		}
+		return &brickpb.Reply{Errno: se.errno("entrylk", err)}
+	})
 }
 
 func (r *rpc) Xattrop(_ context.Context, req *brickpb.XattropRequest) (*brickpb.XattropReply, error) {
-	se, done, err := r.begin(req.GetSession())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	var out []posix.Pending
-	g, err := parseGfid(req.GetGfid())
-	if err == nil {
-		deltas := make([]posix.PendingDelta, 0, len(req.GetDeltas()))
-		for _, d := range req.GetDeltas() {
-			deltas = append(deltas, posix.PendingDelta{BrickID: d.GetBrickId(), Data: d.GetData(), Metadata: d.GetMetadata(), Entry: d.GetEntry()})
+	return call(r, req.GetSession(), func(se *session) *brickpb.XattropReply {
+		var out []posix.Pending
+		g, err := parseGfid(req.GetGfid())
+		if err == nil {
+			deltas := make([]posix.PendingDelta, 0, len(req.GetDeltas()))
+			for _, d := range req.GetDeltas() {
+				deltas = append(deltas, posix.PendingDelta{BrickID: d.GetBrickId(), Data: d.GetData(), Metadata: d.GetMetadata(), Entry: d.GetEntry()})
+			}
+			out, err = se.brick.fs.Xattrop(g, deltas)
 		}
-		out, err = se.brick.fs.Xattrop(g, deltas)
-	}
-	rep := &brickpb.XattropReply{Errno: se.errno("xattrop", err)}
-	if err == nil {
-		rep.Pending = wirePending(out)
-	}
-	return rep, nil
+		rep := &brickpb.XattropReply{Errno: se.errno("xattrop", err)}
+		if err == nil {
+			rep.Pending = wirePending(out)
+		}
+		return rep
+	})
 }
