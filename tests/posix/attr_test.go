@@ -191,6 +191,7 @@ func attrTruncateErrors(t *testing.T, d string) {
 	wantErr(t, unix.Truncate(j(d, "dir"), 0), op("truncate", "dir"), unix.EISDIR)
 	wantErr(t, unix.Truncate(j(d, "f"), -1), op("truncate", "f", -1), unix.EINVAL)
 	wantErr(t, unix.Truncate(j(d, "missing"), 0), op("truncate", "missing"), unix.ENOENT)
+	wantErr(t, unix.Truncate(j(d, "f"), 1<<62), op("truncate", "f", "2^62"), unix.EFBIG, unix.EINVAL)
 	wantErr(t, unix.Truncate(j(d, "f", "x"), 0), op("truncate", "f/x"), unix.ENOTDIR)
 	fd := open(t, j(d, "f"), unix.O_RDONLY, 0)
 	defer closeFd(t, fd)

@@ -142,11 +142,15 @@ func asRoot(t testing.TB) *child {
 	return spawn(t, "root child", nil, "/")
 }
 
-// asNobody starts a helper process as uid 65534, gid 65534, no
-// supplementary groups.
-func asNobody(t testing.TB) *child {
+// asNobody starts a helper process as uid 65534, gid 65534, and the given
+// supplementary groups (none by default).
+func asNobody(t testing.TB, groups ...uint32) *child {
 	t.Helper()
-	return spawn(t, "uid 65534", &syscall.Credential{Uid: nobody, Gid: nogroup, Groups: []uint32{}}, "/")
+	name := "uid 65534"
+	if len(groups) > 0 {
+		name = fmt.Sprintf("uid 65534 groups %v", groups)
+	}
+	return spawn(t, name, &syscall.Credential{Uid: nobody, Gid: nogroup, Groups: append([]uint32{}, groups...)}, "/")
 }
 
 // spawn starts a helper process with the given credentials (nil: the test's)

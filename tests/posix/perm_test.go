@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,6 +22,7 @@ func permChecks() []check {
 		{"rename_dir_needs_write", permRenameDirNeedsWrite},
 		{"setgid_dir", permSetgidDir},
 		{"access", permAccess},
+		{"text_busy", permTextBusy},
 	}
 }
 
@@ -67,6 +69,10 @@ func permFileClasses(t *testing.T, d string) {
 			} else {
 				wantErr(t, err, call, unix.EACCES)
 			}
+		}
+		if !c.write {
+			_, err := ch.open(p, unix.O_RDONLY|unix.O_TRUNC, 0)
+			wantErr(t, err, op("uid 65534: open", what, "O_RDONLY|O_TRUNC"), unix.EACCES)
 		}
 		r := ch.do(request{Op: "truncate", Path: p, Len: 0})
 		if c.write {
@@ -250,6 +256,15 @@ func permChmodChown(t *testing.T, d string) {
 	if st := lstat(t, j(d, "root")); st.Uid != 0 || st.Mode&0o777 != 0o666 {
 		t.Errorf("root's file after refused chmod/chown: owner %d mode %#o", st.Uid, st.Mode&0o777)
 	}
+	// With a supplementary group, the owner may give the file that group,
+	// and keeps S_ISGID when it sets it.
+	sup := asNobody(t, 1234)
+	wantOK(t, sup.do(request{Op: "chown", Path: j(d, "mine"), Uid: -1, Gid: 1234}).err(), op("uid 65534 (groups 1234): chown", "own file", "group 1234"))
+	wantErr(t, sup.do(request{Op: "chown", Path: j(d, "mine"), Uid: -1, Gid: 4321}).err(), op("uid 65534 (groups 1234): chown", "own file", "group 4321"), unix.EPERM)
+	wantOK(t, sup.do(request{Op: "chmod", Path: j(d, "mine"), Mode: 0o2750}).err(), op("uid 65534 (groups 1234): chmod", "own file of group 1234", "02750"))
+	if st := lstat(t, j(d, "mine")); st.Gid != 1234 || st.Mode&0o7777 != 0o2750 {
+		t.Errorf("after chgrp 1234 and chmod 02750 by a member of 1234: gid %d mode %#o, want 1234 02750", st.Gid, st.Mode&0o7777)
+	}
 }
 
 // permSetidCleared: chmod by an owner outside the file's group drops
@@ -404,5 +419,38 @@ func permAccess(t *testing.T, d string) {
 				wantErr(t, err, call, unix.EACCES)
 			}
 		}
+	}
+}
+
+// permTextBusy: a program being executed cannot be opened for writing nor
+// truncated (ETXTBSY); once it exits, it can.
+func permTextBusy(t *testing.T, d string) {
+	bin, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep(1)")
+	}
+	data, err := os.ReadFile(bin)
+	must(t, err, "read sleep(1)")
+	p := j(d, "sleeper")
+	writeFile(t, p, data)
+	chmod(t, p, 0o755)
+	cmd := exec.Command(p, "600")
+	must(t, cmd.Start(), op("exec", "sleeper"))
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	within(t, 10*time.Second, "the program to be running", func() error {
+		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", cmd.Process.Pid))
+		if err != nil || exe != p {
+			return fmt.Errorf("/proc/PID/exe is %q (%v)", exe, err)
+		}
+		return nil
+	})
+	_, err = unix.Open(p, unix.O_WRONLY, 0)
+	wantErr(t, err, op("open", "running program", "O_WRONLY"), unix.ETXTBSY)
+	wantErr(t, unix.Truncate(p, 0), op("truncate", "running program"), unix.ETXTBSY)
+	cmd.Process.Kill()
+	cmd.Wait()
+	fd, err := unix.Open(p, unix.O_WRONLY, 0)
+	if wantOK(t, err, op("open", "program that exited", "O_WRONLY")) {
+		unix.Close(fd)
 	}
 }

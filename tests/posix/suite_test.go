@@ -82,8 +82,22 @@ func runSuite(t *testing.T, root string) {
 	}
 }
 
+// requireRoot: the suite creates devices, gives files away and runs
+// children as uid 65534, which takes root.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv(cluster.EnvRequireFUSE) == "1" {
+		t.Fatalf("the POSIX suite needs root (euid %d)", os.Geteuid())
+	}
+	t.Skipf("the POSIX suite needs root (euid %d)", os.Geteuid())
+}
+
 // TestLocal runs the suite on the local disk: the suite's own validation.
 func TestLocal(t *testing.T) {
+	requireRoot(t)
 	runSuite(t, cluster.TempDir(t))
 }
 
@@ -102,6 +116,7 @@ func TestDir(t *testing.T) {
 	if dir == "" {
 		t.Skip("MORTAR_POSIX_DIR not set")
 	}
+	requireRoot(t)
 	root, err := os.MkdirTemp(dir, "posix-")
 	if err != nil {
 		t.Fatal(err)
