@@ -164,7 +164,7 @@ func lockFcntlReleaseOnExit(t *testing.T, d string) {
 // request is sent for a task with a fatal signal pending), and a flock is
 // released by the RELEASE of its file, which the kernel queues after
 // close(2) returns: the server must drop those locks then.
-const lockAsyncBound = 2 * time.Second
+const lockAsyncBound = 5 * time.Second
 
 // lockFcntlReleaseOnKill: a killed process's locks are gone promptly.
 func lockFcntlReleaseOnKill(t *testing.T, d string) {
