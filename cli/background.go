@@ -41,21 +41,18 @@ func startInBackground(o mount.Options, mp string) error {
 	cmd.Env = append(os.Environ(), readyFDEnv+"=3")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if cmd.Stdout, err = os.OpenFile(logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
-		if err := os.MkdirAll(filepath.Dir(logFile), 0o755); err == nil {
-			cmd.Stdout, err = os.OpenFile(logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-		}
-		if err != nil {
-			w.Close()
-			return fmt.Errorf("log file: %w", err)
-		}
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
+	logw, err := openLog(logFile)
+	if err != nil {
 		w.Close()
 		return err
 	}
+	cmd.Stdout, cmd.Stderr = logw, logw
+	err = cmd.Start()
 	w.Close()
+	logw.Close()
+	if err != nil {
+		return err
+	}
 	msg, _ := io.ReadAll(io.LimitReader(r, 64<<10))
 	_ = cmd.Process.Release()
 	if s := strings.TrimSpace(string(msg)); s != "ok" {
@@ -65,6 +62,18 @@ func startInBackground(o mount.Options, mp string) error {
 		return errors.New(s)
 	}
 	return nil
+}
+
+// openLog opens the log file for appending, making its directory.
+func openLog(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("log file: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("log file: %w", err)
+	}
+	return f, nil
 }
 
 // reportReady tells the starting command, if any, how the mount went.
