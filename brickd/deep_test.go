@@ -50,7 +50,7 @@ func TestDeepTree(t *testing.T) {
 	}
 	check("cold")
 	// Rename near the top: the cached fds follow, the handles too.
-	r, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: gs[1], OldName: "a", NewParent: gs[1], NewName: "b"})
+	r, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: gs[1], OldName: []byte("a"), NewParent: gs[1], NewName: []byte("b")})
 	must(t, err)
 	wantErrno(t, "rename near the top", r.GetErrno(), 0)
 	check("renamed")
@@ -58,7 +58,7 @@ func TestDeepTree(t *testing.T) {
 	check("renamed, cold")
 	// Readdir of the deepest directory.
 	ents := c.readAll(deepest, 0, 10)
-	if len(ents) != 1 || ents[0].GetName() != "file" {
+	if len(ents) != 1 || string(ents[0].GetName()) != "file" {
 		t.Fatalf("readdir: %v", ents)
 	}
 }

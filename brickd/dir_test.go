@@ -59,19 +59,19 @@ func TestReaddir(t *testing.T) {
 		ents := c.readAll(d, od.GetFd(), page)
 		got := map[string]bool{}
 		for _, e := range ents {
-			if got[e.GetName()] {
-				t.Fatalf("page %d: %s listed twice", page, e.GetName())
+			if got[string(e.GetName())] {
+				t.Fatalf("page %d: %s listed twice", page, string(e.GetName()))
 			}
-			got[e.GetName()] = true
-			g, ok := want[e.GetName()]
+			got[string(e.GetName())] = true
+			g, ok := want[string(e.GetName())]
 			if !ok {
-				t.Fatalf("unexpected entry %q", e.GetName())
+				t.Fatalf("unexpected entry %q", string(e.GetName()))
 			}
 			if !bytes.Equal(e.GetAttr().GetGfid(), g) {
-				t.Fatalf("%s: gfid %x, want %x", e.GetName(), e.GetAttr().GetGfid(), g)
+				t.Fatalf("%s: gfid %x, want %x", string(e.GetName()), e.GetAttr().GetGfid(), g)
 			}
-			if e.GetName() != "sub" && e.GetName() != "admin" && e.GetAttr().GetNlink() != 1 {
-				t.Fatalf("%s: nlink %d", e.GetName(), e.GetAttr().GetNlink())
+			if string(e.GetName()) != "sub" && string(e.GetName()) != "admin" && e.GetAttr().GetNlink() != 1 {
+				t.Fatalf("%s: nlink %d", string(e.GetName()), e.GetAttr().GetNlink())
 			}
 		}
 		if len(got) != len(want) {
@@ -91,14 +91,14 @@ func TestReaddir(t *testing.T) {
 	must(t, err)
 	seen := map[string]int{}
 	for _, e := range r.GetEntries() {
-		seen[e.GetName()]++
+		seen[string(e.GetName())]++
 	}
 	for i := 0; i < 100; i++ {
 		_, fd := c.create(d, fmt.Sprintf("new%03d", i))
 		c.release(fd)
 	}
 	for _, e := range c.readAllFrom(d, od.GetFd(), r.GetEntries()[99].GetCookie()) {
-		seen[e.GetName()]++
+		seen[string(e.GetName())]++
 	}
 	for name := range want {
 		if seen[name] != 1 {
@@ -133,15 +133,15 @@ func TestReaddirRootHidesMetaDir(t *testing.T) {
 	c.mkdir(root, "a")
 	_, fd := c.create(root, "b")
 	c.release(fd)
-	mk, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: root, Name: "ptr", Gfid: newID(), Linkto: "set-1", Caller: caller0})
+	mk, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: root, Name: []byte("ptr"), Gfid: newID(), Linkto: "set-1", Caller: caller0})
 	must(t, err)
 	wantErrno(t, "mknod linkto", mk.GetErrno(), 0)
 	// Anonymous listing (fd 0).
 	ents := c.readAll(root, 0, 100)
 	var names []string
 	for _, e := range ents {
-		names = append(names, e.GetName())
-		if e.GetName() == "ptr" && e.GetLinkto() != "set-1" {
+		names = append(names, string(e.GetName()))
+		if string(e.GetName()) == "ptr" && e.GetLinkto() != "set-1" {
 			t.Fatalf("pointer file listed without linkto: %v", e)
 		}
 	}

@@ -35,11 +35,11 @@ func TestCreateLookupGetattr(t *testing.T) {
 	}
 	wantErrno(t, "lookup missing", c.lookup(root, "nope").GetErrno(), syscall.ENOENT)
 	// O_EXCL on an existing name; without it the existing file is opened.
-	cr, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: root, Name: "f", Gfid: newID(), Mode: 0o600,
+	cr, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: root, Name: []byte("f"), Gfid: newID(), Mode: 0o600,
 		Flags: uint32(os.O_RDWR | os.O_EXCL), Caller: caller0})
 	must(t, err)
 	wantErrno(t, "create excl", cr.GetErrno(), syscall.EEXIST)
-	cr, err = c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: root, Name: "f", Gfid: newID(), Mode: 0o600,
+	cr, err = c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: root, Name: []byte("f"), Gfid: newID(), Mode: 0o600,
 		Flags: uint32(os.O_RDWR | os.O_TRUNC), Caller: caller0})
 	must(t, err)
 	if cr.GetErrno() != 0 || !bytes.Equal(cr.GetAttr().GetGfid(), g) || cr.GetAttr().GetSize() != 0 {
@@ -47,7 +47,7 @@ func TestCreateLookupGetattr(t *testing.T) {
 	}
 	c.release(cr.GetFd())
 	// A gfid already in use cannot name a new inode.
-	cr, err = c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: root, Name: "g", Gfid: g, Mode: 0o600,
+	cr, err = c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: root, Name: []byte("g"), Gfid: g, Mode: 0o600,
 		Flags: uint32(os.O_RDWR), Caller: caller0})
 	must(t, err)
 	wantErrno(t, "create with a used gfid", cr.GetErrno(), syscall.EEXIST)
@@ -62,25 +62,25 @@ func TestMkdirMknodSymlink(t *testing.T) {
 	if target != "../../00/00/00000000-0000-0000-0000-000000000001/d" {
 		t.Fatalf("dir handle -> %q", target)
 	}
-	r, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: root, Name: "d", Gfid: newID(), Mode: 0o755, Caller: caller0})
+	r, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: root, Name: []byte("d"), Gfid: newID(), Mode: 0o755, Caller: caller0})
 	must(t, err)
 	wantErrno(t, "mkdir existing", r.GetErrno(), syscall.EEXIST)
 	for _, m := range []struct {
 		name string
 		mode uint32
 	}{{"fifo", unix.S_IFIFO | 0o640}, {"sock", unix.S_IFSOCK | 0o600}, {"chr", unix.S_IFCHR | 0o600}, {"reg", unix.S_IFREG | 0o600}} {
-		r, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: d, Name: m.name, Gfid: newID(), Mode: m.mode,
+		r, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: d, Name: []byte(m.name), Gfid: newID(), Mode: m.mode,
 			Rdev: unix.Mkdev(1, 3), Caller: caller0})
 		must(t, err)
 		if r.GetErrno() != 0 || r.GetAttr().GetMode() != m.mode || r.GetAttr().GetNlink() != 1 {
 			t.Errorf("mknod %s: %v", m.name, r)
 		}
 	}
-	r, err = c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: d, Name: "dir", Gfid: newID(), Mode: unix.S_IFDIR | 0o755, Caller: caller0})
+	r, err = c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: d, Name: []byte("dir"), Gfid: newID(), Mode: unix.S_IFDIR | 0o755, Caller: caller0})
 	must(t, err)
 	wantErrno(t, "mknod of a directory", r.GetErrno(), syscall.EINVAL)
 	// A dht pointer file.
-	r, err = c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: d, Name: "ptr", Gfid: newID(), Mode: 0o644, Linkto: "set-2", Caller: caller0})
+	r, err = c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: d, Name: []byte("ptr"), Gfid: newID(), Mode: 0o644, Linkto: "set-2", Caller: caller0})
 	must(t, err)
 	if r.GetErrno() != 0 || r.GetAttr().GetMode() != unix.S_IFREG|unix.S_ISVTX || r.GetLinkto() != "set-2" {
 		t.Fatalf("linkto mknod: %v", r)
@@ -91,21 +91,21 @@ func TestMkdirMknodSymlink(t *testing.T) {
 	if ga := c.getattr(r.GetAttr().GetGfid()); ga.GetLinkto() != "set-2" {
 		t.Fatalf("getattr linkto: %v", ga)
 	}
-	s, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: d, Name: "ln", Gfid: newID(), Target: "../x/y", Caller: caller0})
+	s, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: d, Name: []byte("ln"), Gfid: newID(), Target: []byte("../x/y"), Caller: caller0})
 	must(t, err)
 	if s.GetErrno() != 0 || s.GetAttr().GetMode()&unix.S_IFMT != unix.S_IFLNK {
 		t.Fatalf("symlink: %v", s)
 	}
 	rl, err := c.rpc.Readlink(ctx, &brickpb.InodeRequest{Session: c.id, Gfid: s.GetAttr().GetGfid()})
 	must(t, err)
-	if rl.GetErrno() != 0 || rl.GetTarget() != "../x/y" {
+	if rl.GetErrno() != 0 || string(rl.GetTarget()) != "../x/y" {
 		t.Fatalf("readlink: %v", rl)
 	}
 	rl, err = c.rpc.Readlink(ctx, &brickpb.InodeRequest{Session: c.id, Gfid: d})
 	must(t, err)
 	wantErrno(t, "readlink of a dir", rl.GetErrno(), syscall.EINVAL)
 	for _, tgt := range []string{"", string(make([]byte, 4096))} {
-		s, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: d, Name: "bad", Gfid: newID(), Target: tgt, Caller: caller0})
+		s, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: d, Name: []byte("bad"), Gfid: newID(), Target: []byte(tgt), Caller: caller0})
 		must(t, err)
 		if s.GetErrno() == 0 {
 			t.Errorf("symlink to %d bytes accepted", len(tgt))
@@ -128,15 +128,15 @@ func TestLinkUnlinkRmdir(t *testing.T) {
 	d := c.mkdir(root, "d")
 	g, fd := c.create(d, "f")
 	c.release(fd)
-	l, err := c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: g, NewParent: root, NewName: "f2"})
+	l, err := c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: g, NewParent: root, NewName: []byte("f2")})
 	must(t, err)
 	if l.GetErrno() != 0 || l.GetAttr().GetNlink() != 2 {
 		t.Fatalf("link: %v", l)
 	}
-	l, err = c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: d, NewParent: root, NewName: "d2"})
+	l, err = c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: d, NewParent: root, NewName: []byte("d2")})
 	must(t, err)
 	wantErrno(t, "link of a dir", l.GetErrno(), syscall.EPERM)
-	u, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: d, Name: "f"})
+	u, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: d, Name: []byte("f")})
 	must(t, err)
 	if u.GetErrno() != 0 || u.GetAttr().GetNlink() != 1 {
 		t.Fatalf("unlink of one of two names: %v", u)
@@ -144,7 +144,7 @@ func TestLinkUnlinkRmdir(t *testing.T) {
 	if _, err := os.Lstat(ts.handlePath(g)); err != nil {
 		t.Fatalf("handle gone with a name left: %v", err)
 	}
-	u, err = c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: "f2"})
+	u, err = c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: []byte("f2")})
 	must(t, err)
 	if u.GetErrno() != 0 || u.GetAttr().GetNlink() != 0 {
 		t.Fatalf("unlink of the last name: %v", u)
@@ -153,14 +153,14 @@ func TestLinkUnlinkRmdir(t *testing.T) {
 		t.Fatalf("handle left after the last unlink: %v", err)
 	}
 	wantErrno(t, "getattr of a removed file", c.getattr(g).GetErrno(), syscall.ESTALE)
-	u, err = c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: "d"})
+	u, err = c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: []byte("d")})
 	must(t, err)
 	wantErrno(t, "unlink of a dir", u.GetErrno(), syscall.EISDIR)
 	sub := c.mkdir(d, "sub")
-	u, err = c.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: "d"})
+	u, err = c.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: []byte("d")})
 	must(t, err)
 	wantErrno(t, "rmdir of a non-empty dir", u.GetErrno(), syscall.ENOTEMPTY)
-	u, err = c.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: c.id, Parent: d, Name: "sub"})
+	u, err = c.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: c.id, Parent: d, Name: []byte("sub")})
 	must(t, err)
 	wantErrno(t, "rmdir", u.GetErrno(), 0)
 	if _, err := os.Lstat(ts.handlePath(sub)); !os.IsNotExist(err) {
@@ -169,7 +169,7 @@ func TestLinkUnlinkRmdir(t *testing.T) {
 	wantErrno(t, "getattr of a removed dir", c.getattr(sub).GetErrno(), syscall.ESTALE)
 	g2, fd2 := c.create(d, "file")
 	c.release(fd2)
-	u, err = c.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: c.id, Parent: d, Name: "file"})
+	u, err = c.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: c.id, Parent: d, Name: []byte("file")})
 	must(t, err)
 	wantErrno(t, "rmdir of a file", u.GetErrno(), syscall.ENOTDIR)
 	_ = g2
@@ -185,7 +185,7 @@ func TestRename(t *testing.T) {
 	c.release(fd)
 	rename := func(op []byte, on string, np []byte, nn string, flags uint32) *brickpb.RenameReply {
 		t.Helper()
-		r, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: op, OldName: on, NewParent: np, NewName: nn, Flags: flags})
+		r, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: op, OldName: []byte(on), NewParent: np, NewName: []byte(nn), Flags: flags})
 		must(t, err)
 		return r
 	}
@@ -204,7 +204,7 @@ func TestRename(t *testing.T) {
 	// Rename over a file that has another hard link: its nlink drops, its handle stays.
 	x, fdx := c.create(root, "x")
 	c.release(fdx)
-	lr, err := c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: x, NewParent: root, NewName: "x2"})
+	lr, err := c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: x, NewParent: root, NewName: []byte("x2")})
 	must(t, err)
 	wantErrno(t, "link", lr.GetErrno(), 0)
 	r := rename(sub, "f", root, "x", 0)

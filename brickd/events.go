@@ -32,7 +32,7 @@ func (e event) wire() *brickpb.Event {
 		w.Gfid = e.gfid.Bytes()
 	case brickpb.EventKind_EVENT_ENTRY:
 		w.Parent = e.parent.Bytes()
-		w.Name = e.name
+		w.Name = []byte(e.name)
 	}
 	return w
 }

@@ -30,7 +30,7 @@ func containsAll(got, want []*brickpb.Event) bool {
 	for _, w := range want {
 		found := false
 		for _, g := range got {
-			if g.GetKind() == w.GetKind() && bytes.Equal(g.GetGfid(), w.GetGfid()) && bytes.Equal(g.GetParent(), w.GetParent()) && g.GetName() == w.GetName() {
+			if g.GetKind() == w.GetKind() && bytes.Equal(g.GetGfid(), w.GetGfid()) && bytes.Equal(g.GetParent(), w.GetParent()) && bytes.Equal(g.GetName(), w.GetName()) {
 				found = true
 			}
 		}
@@ -42,7 +42,7 @@ func containsAll(got, want []*brickpb.Event) bool {
 }
 
 func entryEv(parent []byte, name string) *brickpb.Event {
-	return &brickpb.Event{Kind: brickpb.EventKind_EVENT_ENTRY, Parent: parent, Name: name}
+	return &brickpb.Event{Kind: brickpb.EventKind_EVENT_ENTRY, Parent: parent, Name: []byte(name)}
 }
 
 func inodeEv(g []byte) *brickpb.Event {
@@ -61,16 +61,16 @@ func TestEventsGoToOtherSessions(t *testing.T) {
 	_, err := a.rpc.Setattr(ctx, &brickpb.SetattrRequest{Session: a.id, Gfid: g, Valid: uint32(brickpb.SetattrValid_SETATTR_MODE), Mode: 0o600})
 	must(t, err)
 	b.expectEvents(inodeEv(g))
-	_, err = a.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: a.id, Gfid: d, Name: "user.x", Value: []byte("1")})
+	_, err = a.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: a.id, Gfid: d, Name: []byte("user.x"), Value: []byte("1")})
 	must(t, err)
 	b.expectEvents(inodeEv(d))
-	_, err = a.rpc.Rename(ctx, &brickpb.RenameRequest{Session: a.id, OldParent: d, OldName: "f", NewParent: root, NewName: "g"})
+	_, err = a.rpc.Rename(ctx, &brickpb.RenameRequest{Session: a.id, OldParent: d, OldName: []byte("f"), NewParent: root, NewName: []byte("g")})
 	must(t, err)
 	b.expectEvents(entryEv(d, "f"), entryEv(root, "g"), inodeEv(g))
-	_, err = a.rpc.Link(ctx, &brickpb.LinkRequest{Session: a.id, Gfid: g, NewParent: d, NewName: "h"})
+	_, err = a.rpc.Link(ctx, &brickpb.LinkRequest{Session: a.id, Gfid: g, NewParent: d, NewName: []byte("h")})
 	must(t, err)
 	b.expectEvents(entryEv(d, "h"), inodeEv(g))
-	_, err = a.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: a.id, Parent: d, Name: "h"})
+	_, err = a.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: a.id, Parent: d, Name: []byte("h")})
 	must(t, err)
 	b.expectEvents(entryEv(d, "h"), inodeEv(g), inodeEv(d))
 	_, err = a.rpc.Fallocate(ctx, &brickpb.FallocateRequest{Session: a.id, Fd: fd, Length: 4096})
@@ -101,7 +101,7 @@ func TestOriginGetsNoEvents(t *testing.T) {
 	b.mkdir(root, "marker")
 	got := a.expectEvents(entryEv(root, "marker"))
 	for _, ev := range got {
-		if ev.GetKind() == brickpb.EventKind_EVENT_ENTRY && ev.GetName() != "marker" {
+		if ev.GetKind() == brickpb.EventKind_EVENT_ENTRY && string(ev.GetName()) != "marker" {
 			t.Fatalf("a received its own event %v", ev)
 		}
 	}
@@ -145,7 +145,7 @@ func TestSlowClientDoesNotBlockOps(t *testing.T) {
 	must(t, err)
 	d := a.mkdir(root, "d")
 	for i := 0; i < 1000; i++ {
-		_, err := a.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: a.id, Parent: d, Name: "n" + itoa(i), Gfid: newID(), Mode: 0o755, Caller: caller0})
+		_, err := a.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: a.id, Parent: d, Name: []byte("n" + itoa(i)), Gfid: newID(), Mode: 0o755, Caller: caller0})
 		must(t, err)
 	}
 	// b is still there and, reading now, gets an overflow or its events.

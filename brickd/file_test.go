@@ -112,11 +112,11 @@ func TestOpenFlags(t *testing.T) {
 	d := c.mkdir(root, "d")
 	wantErrno(t, "open dir", open(d, os.O_RDONLY).GetErrno(), syscall.EISDIR)
 	for _, mode := range []uint32{unix.S_IFIFO | 0o666, unix.S_IFCHR | 0o666, unix.S_IFSOCK | 0o666} {
-		mk, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: d, Name: "special", Gfid: newID(), Mode: mode, Rdev: unix.Mkdev(1, 5), Caller: caller0})
+		mk, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: d, Name: []byte("special"), Gfid: newID(), Mode: mode, Rdev: unix.Mkdev(1, 5), Caller: caller0})
 		must(t, err)
 		wantErrno(t, "mknod", mk.GetErrno(), 0)
 		wantErrno(t, "open of a special file", open(mk.GetAttr().GetGfid(), os.O_RDONLY).GetErrno(), syscall.ENXIO)
-		u, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: d, Name: "special"})
+		u, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: d, Name: []byte("special")})
 		must(t, err)
 		wantErrno(t, "unlink", u.GetErrno(), 0)
 	}
@@ -203,7 +203,7 @@ func TestUnlinkedButOpen(t *testing.T) {
 	op, err := other.rpc.Open(ctx, &brickpb.OpenRequest{Session: other.id, Gfid: g, Flags: uint32(os.O_RDONLY)})
 	must(t, err)
 	wantErrno(t, "open", op.GetErrno(), 0)
-	u, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: "f"})
+	u, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: []byte("f")})
 	must(t, err)
 	if u.GetErrno() != 0 || u.GetAttr().GetNlink() != 0 {
 		t.Fatalf("unlink: %v", u)
@@ -226,7 +226,7 @@ func TestUnlinkedButOpen(t *testing.T) {
 	if a := c.getattr(g); a.GetErrno() != 0 || a.GetAttr().GetNlink() != 0 {
 		t.Fatalf("getattr of an unlinked open file: %v", a)
 	}
-	l, err := c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: g, NewParent: root, NewName: "again"})
+	l, err := c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: g, NewParent: root, NewName: []byte("again")})
 	must(t, err)
 	wantErrno(t, "link of an unlinked file", l.GetErrno(), syscall.ENOENT)
 	c.release(fd)
@@ -244,7 +244,7 @@ func TestUnlinkedButOpen(t *testing.T) {
 	c.write(g2, fd2, 0, "old")
 	_, fd3 := c.create(root, "new")
 	c.release(fd3)
-	rn, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: root, OldName: "new", NewParent: root, NewName: "victim"})
+	rn, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: root, OldName: []byte("new"), NewParent: root, NewName: []byte("victim")})
 	must(t, err)
 	if rn.GetErrno() != 0 || rn.GetReplaced().GetNlink() != 0 {
 		t.Fatalf("rename over an open file: %v", rn)

@@ -191,7 +191,7 @@ func newID() []byte { return gfid.New().Bytes() }
 func (c *client) mkdir(parent []byte, name string) []byte {
 	c.t.Helper()
 	g := newID()
-	r, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: parent, Name: name, Gfid: g, Mode: 0o755, Caller: caller0})
+	r, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: parent, Name: []byte(name), Gfid: g, Mode: 0o755, Caller: caller0})
 	must(c.t, err)
 	if r.GetErrno() != 0 {
 		c.t.Fatalf("mkdir %s: %v", name, syscall.Errno(r.GetErrno()))
@@ -203,7 +203,7 @@ func (c *client) mkdir(parent []byte, name string) []byte {
 func (c *client) create(parent []byte, name string) ([]byte, uint64) {
 	c.t.Helper()
 	g := newID()
-	r, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: parent, Name: name, Gfid: g, Mode: 0o644,
+	r, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: parent, Name: []byte(name), Gfid: g, Mode: 0o644,
 		Flags: uint32(syscall.O_RDWR | syscall.O_EXCL), Caller: caller0})
 	must(c.t, err)
 	if r.GetErrno() != 0 {
@@ -230,7 +230,7 @@ func (c *client) read(g []byte, fd uint64, off int64, size uint32) (string, int3
 
 func (c *client) lookup(parent []byte, name string) *brickpb.EntryReply {
 	c.t.Helper()
-	r, err := c.rpc.Lookup(ctx, &brickpb.LookupRequest{Session: c.id, Parent: parent, Name: name})
+	r, err := c.rpc.Lookup(ctx, &brickpb.LookupRequest{Session: c.id, Parent: parent, Name: []byte(name)})
 	must(c.t, err)
 	return r
 }

@@ -27,6 +27,10 @@ var badNames = []struct {
 	{"/etc", syscall.EINVAL},
 	{"a\x00b", syscall.EINVAL},
 	{strings.Repeat("x", 256), syscall.ENAMETOOLONG},
+	// Names are bytes: invalid UTF-8 is allowed, the rules still hold.
+	{"\xff/\xfe", syscall.EINVAL},
+	{"\xe9\x00", syscall.EINVAL},
+	{strings.Repeat("\xff", 256), syscall.ENAMETOOLONG},
 }
 
 func TestHostileNames(t *testing.T) {
@@ -38,37 +42,37 @@ func TestHostileNames(t *testing.T) {
 	for _, bn := range badNames {
 		for _, parent := range [][]byte{root, d} {
 			errs := map[string]int32{}
-			r1, err := c.rpc.Lookup(ctx, &brickpb.LookupRequest{Session: c.id, Parent: parent, Name: bn.name})
+			r1, err := c.rpc.Lookup(ctx, &brickpb.LookupRequest{Session: c.id, Parent: parent, Name: []byte(bn.name)})
 			must(t, err)
 			errs["lookup"] = r1.GetErrno()
-			r2, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: parent, Name: bn.name, Gfid: newID(), Mode: 0o644, Flags: uint32(os.O_RDWR), Caller: caller0})
+			r2, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: parent, Name: []byte(bn.name), Gfid: newID(), Mode: 0o644, Flags: uint32(os.O_RDWR), Caller: caller0})
 			must(t, err)
 			errs["create"] = r2.GetErrno()
-			r3, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: parent, Name: bn.name, Gfid: newID(), Mode: 0o755, Caller: caller0})
+			r3, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: parent, Name: []byte(bn.name), Gfid: newID(), Mode: 0o755, Caller: caller0})
 			must(t, err)
 			errs["mkdir"] = r3.GetErrno()
-			r4, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: parent, Name: bn.name, Gfid: newID(), Mode: unix.S_IFIFO | 0o644, Caller: caller0})
+			r4, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: parent, Name: []byte(bn.name), Gfid: newID(), Mode: unix.S_IFIFO | 0o644, Caller: caller0})
 			must(t, err)
 			errs["mknod"] = r4.GetErrno()
-			r5, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: parent, Name: bn.name, Gfid: newID(), Target: "x", Caller: caller0})
+			r5, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: parent, Name: []byte(bn.name), Gfid: newID(), Target: []byte("x"), Caller: caller0})
 			must(t, err)
 			errs["symlink"] = r5.GetErrno()
-			r6, err := c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: f, NewParent: parent, NewName: bn.name})
+			r6, err := c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: f, NewParent: parent, NewName: []byte(bn.name)})
 			must(t, err)
 			errs["link"] = r6.GetErrno()
-			r7, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: parent, Name: bn.name})
+			r7, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: parent, Name: []byte(bn.name)})
 			must(t, err)
 			errs["unlink"] = r7.GetErrno()
-			r8, err := c.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: c.id, Parent: parent, Name: bn.name})
+			r8, err := c.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: c.id, Parent: parent, Name: []byte(bn.name)})
 			must(t, err)
 			errs["rmdir"] = r8.GetErrno()
-			r9, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: d, OldName: "f", NewParent: parent, NewName: bn.name})
+			r9, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: d, OldName: []byte("f"), NewParent: parent, NewName: []byte(bn.name)})
 			must(t, err)
 			errs["rename to"] = r9.GetErrno()
-			r10, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: parent, OldName: bn.name, NewParent: d, NewName: "g"})
+			r10, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: parent, OldName: []byte(bn.name), NewParent: d, NewName: []byte("g")})
 			must(t, err)
 			errs["rename from"] = r10.GetErrno()
-			r11, err := c.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: c.id, Parent: parent, Name: bn.name, Domain: "d", Cmd: brickpb.LkCmd_LK_SET, Type: brickpb.LockType_LOCK_WRITE})
+			r11, err := c.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: c.id, Parent: parent, Name: []byte(bn.name), Domain: "d", Cmd: brickpb.LkCmd_LK_SET, Type: brickpb.LockType_LOCK_WRITE})
 			must(t, err)
 			if bn.name != "" { // the empty name locks the whole directory
 				errs["entrylk"] = r11.GetErrno()
@@ -93,33 +97,33 @@ func TestReservedMetaDir(t *testing.T) {
 	c := ts.session()
 	d := c.mkdir(root, "d")
 	wantErrno(t, "lookup .mortar", c.lookup(root, ".mortar").GetErrno(), syscall.ENOENT)
-	cr, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: root, Name: ".mortar", Gfid: newID(), Mode: 0o644, Flags: uint32(os.O_RDWR), Caller: caller0})
+	cr, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: root, Name: []byte(".mortar"), Gfid: newID(), Mode: 0o644, Flags: uint32(os.O_RDWR), Caller: caller0})
 	must(t, err)
 	wantErrno(t, "create .mortar", cr.GetErrno(), syscall.EPERM)
-	mk, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: root, Name: ".mortar", Gfid: newID(), Mode: 0o755, Caller: caller0})
+	mk, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: root, Name: []byte(".mortar"), Gfid: newID(), Mode: 0o755, Caller: caller0})
 	must(t, err)
 	wantErrno(t, "mkdir .mortar", mk.GetErrno(), syscall.EPERM)
-	sl, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: root, Name: ".mortar", Gfid: newID(), Target: "x", Caller: caller0})
+	sl, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: root, Name: []byte(".mortar"), Gfid: newID(), Target: []byte("x"), Caller: caller0})
 	must(t, err)
 	wantErrno(t, "symlink .mortar", sl.GetErrno(), syscall.EPERM)
-	rn, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: root, OldName: "d", NewParent: root, NewName: ".mortar"})
+	rn, err := c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: root, OldName: []byte("d"), NewParent: root, NewName: []byte(".mortar")})
 	must(t, err)
 	wantErrno(t, "rename onto .mortar", rn.GetErrno(), syscall.EPERM)
-	rn, err = c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: root, OldName: ".mortar", NewParent: d, NewName: "stolen"})
+	rn, err = c.rpc.Rename(ctx, &brickpb.RenameRequest{Session: c.id, OldParent: root, OldName: []byte(".mortar"), NewParent: d, NewName: []byte("stolen")})
 	must(t, err)
 	wantErrno(t, "rename .mortar away", rn.GetErrno(), syscall.ENOENT)
 	g, fd := c.create(d, "f")
 	c.release(fd)
-	ln, err := c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: g, NewParent: root, NewName: ".mortar"})
+	ln, err := c.rpc.Link(ctx, &brickpb.LinkRequest{Session: c.id, Gfid: g, NewParent: root, NewName: []byte(".mortar")})
 	must(t, err)
 	wantErrno(t, "link onto .mortar", ln.GetErrno(), syscall.EPERM)
-	mn, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: root, Name: ".mortar", Gfid: newID(), Mode: unix.S_IFIFO | 0o644, Caller: caller0})
+	mn, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: root, Name: []byte(".mortar"), Gfid: newID(), Mode: unix.S_IFIFO | 0o644, Caller: caller0})
 	must(t, err)
 	wantErrno(t, "mknod .mortar", mn.GetErrno(), syscall.EPERM)
-	ul, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: ".mortar"})
+	ul, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: []byte(".mortar")})
 	must(t, err)
 	wantErrno(t, "unlink .mortar", ul.GetErrno(), syscall.ENOENT)
-	rm, err := c.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: ".mortar"})
+	rm, err := c.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: []byte(".mortar")})
 	must(t, err)
 	wantErrno(t, "rmdir .mortar", rm.GetErrno(), syscall.ENOENT)
 	// .mortar below the root is an ordinary name.
@@ -136,16 +140,16 @@ func TestSymlinksNeverFollowed(t *testing.T) {
 	outside := ts.dir // holds the sentinel
 	for _, tgt := range []string{outside, ts.sentinel, "/etc", "/etc/passwd", "../sentinel"} {
 		name := "ln" + strings.ReplaceAll(tgt, "/", "_")
-		sl, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: root, Name: name, Gfid: newID(), Target: tgt, Caller: caller0})
+		sl, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: root, Name: []byte(name), Gfid: newID(), Target: []byte(tgt), Caller: caller0})
 		must(t, err)
 		wantErrno(t, "symlink", sl.GetErrno(), 0)
 		g := sl.GetAttr().GetGfid()
 		// Everything through the link name or its gfid acts on the link, or fails.
 		wantErrno(t, "lookup below a symlink", c.lookup(g, "sentinel").GetErrno(), syscall.ENOTDIR)
-		cr, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: g, Name: "new", Gfid: newID(), Mode: 0o644, Flags: uint32(os.O_RDWR), Caller: caller0})
+		cr, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: g, Name: []byte("new"), Gfid: newID(), Mode: 0o644, Flags: uint32(os.O_RDWR), Caller: caller0})
 		must(t, err)
 		wantErrno(t, "create below a symlink", cr.GetErrno(), syscall.ENOTDIR)
-		cr, err = c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: root, Name: name, Gfid: newID(), Mode: 0o644, Flags: uint32(os.O_RDWR | os.O_TRUNC), Caller: caller0})
+		cr, err = c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: root, Name: []byte(name), Gfid: newID(), Mode: 0o644, Flags: uint32(os.O_RDWR | os.O_TRUNC), Caller: caller0})
 		must(t, err)
 		wantErrno(t, "create over a symlink", cr.GetErrno(), syscall.ELOOP)
 		op, err := c.rpc.Open(ctx, &brickpb.OpenRequest{Session: c.id, Gfid: g, Flags: uint32(os.O_RDWR | os.O_TRUNC)})
@@ -171,15 +175,15 @@ func TestSymlinksNeverFollowed(t *testing.T) {
 		if sa.GetErrno() != 0 || sa.GetAttr().GetUid() != 4242 || sa.GetAttr().GetMtime().GetSec() != 12345 {
 			t.Fatalf("chown/utimes of a symlink: %v", sa)
 		}
-		sx, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: "trusted.test", Value: []byte("v")})
+		sx, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: []byte("trusted.test"), Value: []byte("v")})
 		must(t, err)
 		wantErrno(t, "setxattr on a symlink", sx.GetErrno(), 0)
-		gx, err := c.rpc.Getxattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: "trusted.test"})
+		gx, err := c.rpc.Getxattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: []byte("trusted.test")})
 		must(t, err)
 		if gx.GetErrno() != 0 || string(gx.GetValue()) != "v" {
 			t.Fatalf("getxattr on a symlink: %v", gx)
 		}
-		sx, err = c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: "user.test", Value: []byte("v")})
+		sx, err = c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: []byte("user.test"), Value: []byte("v")})
 		must(t, err)
 		wantErrno(t, "user xattr on a symlink", sx.GetErrno(), syscall.EPERM)
 		var st unix.Stat_t
@@ -194,7 +198,7 @@ func TestSymlinksNeverFollowed(t *testing.T) {
 		must(t, err)
 		wantErrno(t, "anonymous write to a symlink", wr.GetErrno(), syscall.ELOOP)
 		// Unlink removes the link, not its target.
-		u, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: name})
+		u, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: root, Name: []byte(name)})
 		must(t, err)
 		wantErrno(t, "unlink of a symlink", u.GetErrno(), 0)
 	}
@@ -217,20 +221,20 @@ func TestForgedInternalXattrs(t *testing.T) {
 	c.release(fd)
 	for _, g := range [][]byte{g, root} {
 		for _, name := range []string{"trusted.mortar.gfid", "trusted.mortar.linkto", "trusted.mortar.pending.x", "trusted.mortar"} {
-			sx, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: name, Value: newID()})
+			sx, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: []byte(name), Value: newID()})
 			must(t, err)
 			wantErrno(t, "set "+name, sx.GetErrno(), syscall.EPERM)
-			gx, err := c.rpc.Getxattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: name})
+			gx, err := c.rpc.Getxattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: []byte(name)})
 			must(t, err)
 			wantErrno(t, "get "+name, gx.GetErrno(), syscall.ENODATA)
-			rx, err := c.rpc.Removexattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: name})
+			rx, err := c.rpc.Removexattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: []byte(name)})
 			must(t, err)
 			wantErrno(t, "remove "+name, rx.GetErrno(), syscall.EPERM)
 		}
 		lx, err := c.rpc.Listxattr(ctx, &brickpb.InodeRequest{Session: c.id, Gfid: g})
 		must(t, err)
 		for _, n := range lx.GetNames() {
-			if strings.HasPrefix(n, "trusted.mortar") {
+			if bytes.HasPrefix(n, []byte("trusted.mortar")) {
 				t.Fatalf("listxattr shows %s", n)
 			}
 		}
@@ -242,11 +246,11 @@ func TestForgedInternalXattrs(t *testing.T) {
 	// Names outside the passed namespaces.
 	for name, want := range map[string]syscall.Errno{"": syscall.EINVAL, "os2.x": syscall.EOPNOTSUPP, "system.foo": syscall.EOPNOTSUPP,
 		"user.": syscall.EOPNOTSUPP, strings.Repeat("u", 300): syscall.ERANGE} {
-		sx, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: name, Value: []byte("v")})
+		sx, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: []byte(name), Value: []byte("v")})
 		must(t, err)
 		wantErrno(t, "set "+name, sx.GetErrno(), want)
 	}
-	sx, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: "user.big", Value: make([]byte, 65537)})
+	sx, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: []byte("user.big"), Value: make([]byte, 65537)})
 	must(t, err)
 	wantErrno(t, "set 64 KiB + 1", sx.GetErrno(), syscall.E2BIG)
 }
@@ -257,7 +261,7 @@ func TestXattrs(t *testing.T) {
 	g, fd := c.create(root, "f")
 	c.release(fd)
 	set := func(name, v string, flags uint32) int32 {
-		r, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: name, Value: []byte(v), Flags: flags})
+		r, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: []byte(name), Value: []byte(v), Flags: flags})
 		must(t, err)
 		return r.GetErrno()
 	}
@@ -269,25 +273,25 @@ func TestXattrs(t *testing.T) {
 	wantErrno(t, "security", set("security.x", "s", 0), 0)
 	big := strings.Repeat("v", 3000) // ext4 keeps values within a block
 	wantErrno(t, "big", set("user.big", big, 0), 0)
-	gx, err := c.rpc.Getxattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: "user.big"})
+	gx, err := c.rpc.Getxattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: []byte("user.big")})
 	must(t, err)
 	if gx.GetErrno() != 0 || string(gx.GetValue()) != big {
 		t.Fatalf("get big: %d bytes, %v", len(gx.GetValue()), syscall.Errno(gx.GetErrno()))
 	}
 	lx, err := c.rpc.Listxattr(ctx, &brickpb.InodeRequest{Session: c.id, Gfid: g})
 	must(t, err)
-	if got := strings.Join(lx.GetNames(), ","); got != "user.a,trusted.other,security.x,user.big" && len(lx.GetNames()) != 4 {
+	if got := string(bytes.Join(lx.GetNames(), []byte(","))); got != "user.a,trusted.other,security.x,user.big" && len(lx.GetNames()) != 4 {
 		t.Fatalf("list: %v", lx.GetNames())
 	}
-	rx, err := c.rpc.Removexattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: "user.a"})
+	rx, err := c.rpc.Removexattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: []byte("user.a")})
 	must(t, err)
 	wantErrno(t, "remove", rx.GetErrno(), 0)
-	gx, err = c.rpc.Getxattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: "user.a"})
+	gx, err = c.rpc.Getxattr(ctx, &brickpb.GetxattrRequest{Session: c.id, Gfid: g, Name: []byte("user.a")})
 	must(t, err)
 	wantErrno(t, "get removed", gx.GetErrno(), syscall.ENODATA)
 	// A POSIX ACL passes through (a minimal ACL: user::rw-, group::r--, other::r--).
 	acl := []byte{2, 0, 0, 0, 1, 0, 6, 0, 255, 255, 255, 255, 4, 0, 4, 0, 255, 255, 255, 255, 32, 0, 4, 0, 255, 255, 255, 255}
-	r, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: "system.posix_acl_access", Value: acl})
+	r, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: g, Name: []byte("system.posix_acl_access"), Value: acl})
 	must(t, err)
 	wantErrno(t, "acl", r.GetErrno(), 0)
 }
@@ -309,7 +313,7 @@ func TestUnknownAndMalformedGfids(t *testing.T) {
 		od, err := c.rpc.Opendir(ctx, &brickpb.InodeRequest{Session: c.id, Gfid: g})
 		must(t, err)
 		wantErrno(t, name+" opendir", od.GetErrno(), want)
-		mk, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: g, Name: "x", Gfid: newID(), Caller: caller0})
+		mk, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: g, Name: []byte("x"), Gfid: newID(), Caller: caller0})
 		must(t, err)
 		wantErrno(t, name+" mkdir in", mk.GetErrno(), want)
 		xo, err := c.rpc.Xattrop(ctx, &brickpb.XattropRequest{Session: c.id, Gfid: g})
@@ -319,7 +323,7 @@ func TestUnknownAndMalformedGfids(t *testing.T) {
 		must(t, err)
 		wantErrno(t, name+" inodelk", il.GetErrno(), want)
 		if name != "missing" {
-			mk, err = c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: root, Name: "new-" + name, Gfid: g, Caller: caller0})
+			mk, err = c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: root, Name: []byte("new-" + name), Gfid: g, Caller: caller0})
 			must(t, err)
 			if want := map[string]syscall.Errno{"unknown": 0}[name]; name == "unknown" {
 				wantErrno(t, "mkdir with a fresh gfid", mk.GetErrno(), want)
@@ -329,10 +333,10 @@ func TestUnknownAndMalformedGfids(t *testing.T) {
 		}
 	}
 	// The root gfid cannot name a new inode; a missing caller is malformed.
-	mk, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: root, Name: "r", Gfid: root, Caller: caller0})
+	mk, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: root, Name: []byte("r"), Gfid: root, Caller: caller0})
 	must(t, err)
 	wantErrno(t, "mkdir with the root gfid", mk.GetErrno(), syscall.EINVAL)
-	mk, err = c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: root, Name: "r", Gfid: newID()})
+	mk, err = c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: root, Name: []byte("r"), Gfid: newID()})
 	must(t, err)
 	wantErrno(t, "mkdir without a caller", mk.GetErrno(), syscall.EINVAL)
 }
@@ -372,7 +376,7 @@ func TestForgedDirHandles(t *testing.T) {
 		od, err := c.rpc.Opendir(ctx, &brickpb.InodeRequest{Session: c.id, Gfid: g})
 		must(t, err)
 		wantErrno(t, "opendir via "+tgt, od.GetErrno(), syscall.ESTALE)
-		cr, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: g, Name: "planted", Gfid: newID(), Mode: 0o644, Flags: uint32(os.O_RDWR), Caller: caller0})
+		cr, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: g, Name: []byte("planted"), Gfid: newID(), Mode: 0o644, Flags: uint32(os.O_RDWR), Caller: caller0})
 		must(t, err)
 		wantErrno(t, "create via "+tgt, cr.GetErrno(), syscall.ESTALE)
 	}

@@ -37,7 +37,7 @@ func TestSessionEndClosesFds(t *testing.T) {
 		}
 	}
 	// n1 is still open: its handle is parked until the session ends.
-	u, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: d, Name: "n1"})
+	u, err := c.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: c.id, Parent: d, Name: []byte("n1")})
 	must(t, err)
 	wantErrno(t, "unlink", u.GetErrno(), 0)
 	if openFds(t) < before+50 {

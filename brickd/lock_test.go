@@ -123,7 +123,7 @@ func TestLocksReleasedOnDisconnect(t *testing.T) {
 	il, err := a.rpc.Inodelk(ctx, &brickpb.InodelkRequest{Session: a.id, Gfid: g, Domain: "afr.data", Cmd: set, Lock: &brickpb.Lock{Type: wr, End: eof, Owner: 9}})
 	must(t, err)
 	wantErrno(t, "inodelk", il.GetErrno(), 0)
-	el, err := a.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: a.id, Parent: d, Name: "x", Domain: "afr.entry", Cmd: set, Type: wr, Owner: 9})
+	el, err := a.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: a.id, Parent: d, Name: []byte("x"), Domain: "afr.entry", Cmd: set, Type: wr, Owner: 9})
 	must(t, err)
 	wantErrno(t, "entrylk", el.GetErrno(), 0)
 	// b is refused everything, and starts waiting for the posix lock.
@@ -193,7 +193,7 @@ func TestInodelkEntrylk(t *testing.T) {
 		t.Fatalf("inodelk waiter: %v", syscall.Errno(e))
 	}
 	entrylk := func(c *client, cmd brickpb.LkCmd, typ brickpb.LockType, name string) int32 {
-		r, err := c.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: c.id, Parent: d, Name: name, Domain: "afr", Cmd: cmd, Type: typ, Owner: 1})
+		r, err := c.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: c.id, Parent: d, Name: []byte(name), Domain: "afr", Cmd: cmd, Type: typ, Owner: 1})
 		must(t, err)
 		return r.GetErrno()
 	}

@@ -45,10 +45,10 @@ func TestTwoBricksOneServer(t *testing.T) {
 	}
 	s1, st1 := open("b1")
 	s2, st2 := open("b2")
-	mk, err := rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: s1, Parent: root, Name: "only-on-b1", Gfid: newID(), Mode: 0o755, Caller: caller0})
+	mk, err := rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: s1, Parent: root, Name: []byte("only-on-b1"), Gfid: newID(), Mode: 0o755, Caller: caller0})
 	must(t, err)
 	wantErrno(t, "mkdir on b1", mk.GetErrno(), 0)
-	l, err := rpc.Lookup(ctx, &brickpb.LookupRequest{Session: s2, Parent: root, Name: "only-on-b1"})
+	l, err := rpc.Lookup(ctx, &brickpb.LookupRequest{Session: s2, Parent: root, Name: []byte("only-on-b1")})
 	must(t, err)
 	wantErrno(t, "lookup on b2", l.GetErrno(), syscall.ENOENT)
 	if _, err := os.Stat(filepath.Join(p1, "only-on-b1")); err != nil {

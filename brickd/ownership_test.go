@@ -15,7 +15,7 @@ func TestOwnershipAndModes(t *testing.T) {
 	user := &brickpb.Caller{Uid: 1000, Gid: 1000}
 	create := func(parent []byte, name string, mode uint32, who *brickpb.Caller) *brickpb.Attr {
 		t.Helper()
-		r, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: parent, Name: name, Gfid: newID(), Mode: mode, Flags: uint32(os.O_WRONLY), Caller: who})
+		r, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: parent, Name: []byte(name), Gfid: newID(), Mode: mode, Flags: uint32(os.O_WRONLY), Caller: who})
 		must(t, err)
 		wantErrno(t, "create "+name, r.GetErrno(), 0)
 		c.release(r.GetFd())
@@ -23,7 +23,7 @@ func TestOwnershipAndModes(t *testing.T) {
 	}
 	mkdir := func(parent []byte, name string, mode uint32, who *brickpb.Caller) *brickpb.Attr {
 		t.Helper()
-		r, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: parent, Name: name, Gfid: newID(), Mode: mode, Caller: who})
+		r, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: parent, Name: []byte(name), Gfid: newID(), Mode: mode, Caller: who})
 		must(t, err)
 		wantErrno(t, "mkdir "+name, r.GetErrno(), 0)
 		return r.GetAttr()
@@ -67,12 +67,12 @@ func TestOwnershipAndModes(t *testing.T) {
 		t.Fatalf("own group lost S_ISGID: %o", a.GetMode())
 	}
 	// Symlinks and nodes belong to the caller too.
-	sl, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: root, Name: "ln", Gfid: newID(), Target: "x", Caller: user})
+	sl, err := c.rpc.Symlink(ctx, &brickpb.SymlinkRequest{Session: c.id, Parent: root, Name: []byte("ln"), Gfid: newID(), Target: []byte("x"), Caller: user})
 	must(t, err)
 	if sl.GetAttr().GetUid() != 1000 || sl.GetAttr().GetGid() != 1000 {
 		t.Fatalf("symlink owner: %v", sl.GetAttr())
 	}
-	mk, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: root, Name: "fifo", Gfid: newID(), Mode: unix.S_IFIFO | 0o620, Caller: user})
+	mk, err := c.rpc.Mknod(ctx, &brickpb.MknodRequest{Session: c.id, Parent: root, Name: []byte("fifo"), Gfid: newID(), Mode: unix.S_IFIFO | 0o620, Caller: user})
 	must(t, err)
 	if mk.GetAttr().GetUid() != 1000 || mk.GetAttr().GetMode() != unix.S_IFIFO|0o620 {
 		t.Fatalf("fifo: %v", mk.GetAttr())
@@ -85,19 +85,19 @@ func TestDefaultACLApplies(t *testing.T) {
 	d := c.mkdir(root, "acl")
 	// Default ACL user::rwx group::r-x other::---.
 	acl := []byte{2, 0, 0, 0, 1, 0, 7, 0, 255, 255, 255, 255, 4, 0, 5, 0, 255, 255, 255, 255, 32, 0, 0, 0, 255, 255, 255, 255}
-	r, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: d, Name: "system.posix_acl_default", Value: acl})
+	r, err := c.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: c.id, Gfid: d, Name: []byte("system.posix_acl_default"), Value: acl})
 	must(t, err)
 	if r.GetErrno() == int32(unix.EOPNOTSUPP) {
 		t.Skip("no POSIX ACLs on this filesystem")
 	}
 	wantErrno(t, "set default acl", r.GetErrno(), 0)
-	cr, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: d, Name: "f", Gfid: newID(), Mode: 0o666, Flags: uint32(os.O_RDWR), Caller: caller0})
+	cr, err := c.rpc.Create(ctx, &brickpb.CreateRequest{Session: c.id, Parent: d, Name: []byte("f"), Gfid: newID(), Mode: 0o666, Flags: uint32(os.O_RDWR), Caller: caller0})
 	must(t, err)
 	if cr.GetErrno() != 0 || cr.GetAttr().GetMode() != unix.S_IFREG|0o640 {
 		t.Fatalf("create under a default ACL: mode %o, %v", cr.GetAttr().GetMode(), unix.Errno(cr.GetErrno()))
 	}
 	c.release(cr.GetFd())
-	mk, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: d, Name: "sub", Gfid: newID(), Mode: 0o777, Caller: caller0})
+	mk, err := c.rpc.Mkdir(ctx, &brickpb.MkdirRequest{Session: c.id, Parent: d, Name: []byte("sub"), Gfid: newID(), Mode: 0o777, Caller: caller0})
 	must(t, err)
 	if mk.GetAttr().GetMode() != unix.S_IFDIR|0o750 {
 		t.Fatalf("mkdir under a default ACL: mode %o", mk.GetAttr().GetMode())

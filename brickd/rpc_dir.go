@@ -2,7 +2,6 @@ package brickd
 
 import (
 	"context"
-	"fmt"
 	"syscall"
 
 	"github.com/mortarfs/mortar/brickd/internal/gfid"
@@ -57,11 +56,7 @@ func (r *rpc) Readdir(_ context.Context, req *brickpb.ReaddirRequest) (*brickpb.
 		if err == nil {
 			rep.Entries = make([]*brickpb.Dirent, 0, len(ents))
 			for _, e := range ents {
-				if !wireString(e.Name) {
-					se.brick.log.Warn("readdir: name is not UTF-8, not listed (the protocol's names are strings)", "brick", se.brick.name, "dir", g, "name", fmt.Sprintf("%q", e.Name))
-					continue
-				}
-				rep.Entries = append(rep.Entries, &brickpb.Dirent{Name: e.Name, Cookie: e.Cookie, Attr: wireAttr(e.Attr), Linkto: e.Attr.Linkto})
+				rep.Entries = append(rep.Entries, &brickpb.Dirent{Name: []byte(e.Name), Cookie: e.Cookie, Attr: wireAttr(e.Attr), Linkto: e.Attr.Linkto})
 			}
 		}
 		return rep

@@ -17,7 +17,7 @@ func (r *rpc) Lookup(_ context.Context, req *brickpb.LookupRequest) (*brickpb.En
 		if err == nil {
 			var want gfid.Gfid
 			if want, err = parseOptGfid(req.GetGfidReq()); err == nil {
-				e, err = se.brick.fs.Lookup(parent, req.GetName(), want, req.GetWantPending())
+				e, err = se.brick.fs.Lookup(parent, string(req.GetName()), want, req.GetWantPending())
 			}
 		}
 		return entryReply(se, "lookup", e.Attr, err, wirePending(e.Pending))
@@ -40,24 +40,27 @@ func (se *session) created(parent gfid.Gfid, name string) {
 }
 
 func (r *rpc) Mkdir(_ context.Context, req *brickpb.MkdirRequest) (*brickpb.EntryReply, error) {
-	return r.makeEntry(req.GetSession(), "mkdir", req.GetParent(), req.GetName(), req.GetGfid(), req.GetMode(), req.GetCaller(),
+	name := string(req.GetName())
+	return r.makeEntry(req.GetSession(), "mkdir", req.GetParent(), name, req.GetGfid(), req.GetMode(), req.GetCaller(),
 		func(fs *posix.Brick, p gfid.Gfid, n posix.NewInode) (posix.Attr, error) {
-			return fs.Mkdir(p, req.GetName(), n)
+			return fs.Mkdir(p, name, n)
 		})
 }
 
 func (r *rpc) Mknod(_ context.Context, req *brickpb.MknodRequest) (*brickpb.EntryReply, error) {
-	return r.makeEntry(req.GetSession(), "mknod", req.GetParent(), req.GetName(), req.GetGfid(), req.GetMode(), req.GetCaller(),
+	name := string(req.GetName())
+	return r.makeEntry(req.GetSession(), "mknod", req.GetParent(), name, req.GetGfid(), req.GetMode(), req.GetCaller(),
 		func(fs *posix.Brick, p gfid.Gfid, n posix.NewInode) (posix.Attr, error) {
 			n.Rdev, n.Linkto = req.GetRdev(), req.GetLinkto()
-			return fs.Mknod(p, req.GetName(), n)
+			return fs.Mknod(p, name, n)
 		})
 }
 
 func (r *rpc) Symlink(_ context.Context, req *brickpb.SymlinkRequest) (*brickpb.EntryReply, error) {
-	return r.makeEntry(req.GetSession(), "symlink", req.GetParent(), req.GetName(), req.GetGfid(), 0o777, req.GetCaller(),
+	name := string(req.GetName())
+	return r.makeEntry(req.GetSession(), "symlink", req.GetParent(), name, req.GetGfid(), 0o777, req.GetCaller(),
 		func(fs *posix.Brick, p gfid.Gfid, n posix.NewInode) (posix.Attr, error) {
-			return fs.Symlink(p, req.GetName(), req.GetTarget(), n)
+			return fs.Symlink(p, name, string(req.GetTarget()), n)
 		})
 }
 
@@ -83,15 +86,16 @@ func (r *rpc) makeEntry(sid uint64, op string, parent []byte, name string, g []b
 func (r *rpc) Link(_ context.Context, req *brickpb.LinkRequest) (*brickpb.EntryReply, error) {
 	return call(r, req.GetSession(), func(se *session) *brickpb.EntryReply {
 		var a posix.Attr
+		name := string(req.GetNewName())
 		g, err := parseGfid(req.GetGfid())
 		p, perr := parseGfid(req.GetNewParent())
 		if err == nil && perr == nil {
-			a, err = se.brick.fs.Link(g, p, req.GetNewName())
+			a, err = se.brick.fs.Link(g, p, name)
 		} else if err == nil {
 			err = perr
 		}
 		if err == nil {
-			se.created(p, req.GetNewName())
+			se.created(p, name)
 			se.notify(inodeEvent(g))
 		}
 		return entryReply(se, "link", a, err, nil)
@@ -110,12 +114,13 @@ func (r *rpc) Rmdir(_ context.Context, req *brickpb.EntryRequest) (*brickpb.Unli
 func (r *rpc) removeEntry(req *brickpb.EntryRequest, op string, rm func(*posix.Brick, gfid.Gfid, string) (posix.Attr, error)) (*brickpb.UnlinkReply, error) {
 	return call(r, req.GetSession(), func(se *session) *brickpb.UnlinkReply {
 		var a posix.Attr
+		name := string(req.GetName())
 		p, err := parseGfid(req.GetParent())
 		if err == nil {
-			a, err = rm(se.brick.fs, p, req.GetName())
+			a, err = rm(se.brick.fs, p, name)
 		}
 		if err == nil {
-			se.created(p, req.GetName())
+			se.created(p, name)
 			if !a.Gfid.IsZero() {
 				se.notify(inodeEvent(a.Gfid))
 			}
@@ -127,17 +132,18 @@ func (r *rpc) removeEntry(req *brickpb.EntryRequest, op string, rm func(*posix.B
 func (r *rpc) Rename(_ context.Context, req *brickpb.RenameRequest) (*brickpb.RenameReply, error) {
 	return call(r, req.GetSession(), func(se *session) *brickpb.RenameReply {
 		var res posix.Renamed
+		oldName, newName := string(req.GetOldName()), string(req.GetNewName())
 		op, err := parseGfid(req.GetOldParent())
 		np, nerr := parseGfid(req.GetNewParent())
 		if err == nil && nerr == nil {
-			res, err = se.brick.fs.Rename(op, req.GetOldName(), np, req.GetNewName(), uint(req.GetFlags()))
+			res, err = se.brick.fs.Rename(op, oldName, np, newName, uint(req.GetFlags()))
 		} else if err == nil {
 			err = nerr
 		}
 		rep := &brickpb.RenameReply{Errno: se.errno("rename", err), Attr: attrIf(res.Attr, err)}
 		if err == nil {
-			se.created(op, req.GetOldName())
-			se.created(np, req.GetNewName())
+			se.created(op, oldName)
+			se.created(np, newName)
 			se.notify(inodeEvent(res.Attr.Gfid))
 			if res.Replaced != nil {
 				rep.Replaced = wireAttr(*res.Replaced)

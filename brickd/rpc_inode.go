@@ -2,7 +2,6 @@ package brickd
 
 import (
 	"context"
-	"syscall"
 
 	"github.com/mortarfs/mortar/brickd/internal/gfid"
 	"github.com/mortarfs/mortar/brickd/internal/posix"
@@ -63,10 +62,7 @@ func (r *rpc) Readlink(_ context.Context, req *brickpb.InodeRequest) (*brickpb.R
 		if err == nil {
 			target, err = se.brick.fs.Readlink(g)
 		}
-		if err == nil && !wireString(target) {
-			target, err = "", syscall.EILSEQ
-		}
-		return &brickpb.ReadlinkReply{Errno: se.errno("readlink", err), Target: target}
+		return &brickpb.ReadlinkReply{Errno: se.errno("readlink", err), Target: []byte(target)}
 	})
 }
 

@@ -131,9 +131,10 @@ func (se *session) lockedInode(wire []byte, domain string) (gfid.Gfid, error) {
 
 func (r *rpc) Entrylk(ctx context.Context, req *brickpb.EntrylkRequest) (*brickpb.Reply, error) {
 	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
+		name := string(req.GetName())
 		p, err := se.lockedInode(req.GetParent(), req.GetDomain())
-		if err == nil && req.GetName() != "" {
-			err = posix.ValidateName(req.GetName())
+		if err == nil && name != "" {
+			err = posix.ValidateName(name)
 		}
 		typ, cmd := req.GetType(), req.GetCmd()
 		if err == nil && (typ < 0 || typ > brickpb.LockType_LOCK_UNLOCK || (cmd != brickpb.LkCmd_LK_SET && cmd != brickpb.LkCmd_LK_SETW)) {
@@ -142,7 +143,7 @@ func (r *rpc) Entrylk(ctx context.Context, req *brickpb.EntrylkRequest) (*brickp
 		if err == nil {
 			ctx, cancel := se.bind(ctx)
 			defer cancel()
-			el := locks.EntryLock{Name: req.GetName(), Type: locks.Type(typ), Owner: locks.Owner{Session: se.id, ID: req.GetOwner()}}
+			el := locks.EntryLock{Name: name, Type: locks.Type(typ), Owner: locks.Owner{Session: se.id, ID: req.GetOwner()}}
 			err = se.brick.locks.SetEntry(ctx, locks.Key{Space: locks.Entry, Gfid: p, Domain: req.GetDomain()}, el, cmd == brickpb.LkCmd_LK_SETW)
 			se.afterGrant(err)
 		}

@@ -2,8 +2,6 @@ package brickd
 
 import (
 	"context"
-	"slices"
-
 	"github.com/mortarfs/mortar/proto/brickpb"
 )
 
@@ -14,7 +12,7 @@ func (r *rpc) Getxattr(_ context.Context, req *brickpb.GetxattrRequest) (*brickp
 		var v []byte
 		g, err := parseGfid(req.GetGfid())
 		if err == nil {
-			v, err = se.brick.fs.Getxattr(g, req.GetName())
+			v, err = se.brick.fs.Getxattr(g, string(req.GetName()))
 		}
 		return &brickpb.GetxattrReply{Errno: se.errno("getxattr", err), Value: v}
 	})
@@ -24,7 +22,7 @@ func (r *rpc) Setxattr(_ context.Context, req *brickpb.SetxattrRequest) (*brickp
 	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
 		g, err := parseGfid(req.GetGfid())
 		if err == nil {
-			err = se.brick.fs.Setxattr(g, req.GetName(), req.GetValue(), int(req.GetFlags()))
+			err = se.brick.fs.Setxattr(g, string(req.GetName()), req.GetValue(), int(req.GetFlags()))
 		}
 		if err == nil {
 			se.notify(inodeEvent(g))
@@ -40,8 +38,7 @@ func (r *rpc) Listxattr(_ context.Context, req *brickpb.InodeRequest) (*brickpb.
 		if err == nil {
 			names, err = se.brick.fs.Listxattr(g)
 		}
-		names = slices.DeleteFunc(names, func(n string) bool { return !wireString(n) })
-		return &brickpb.ListxattrReply{Errno: se.errno("listxattr", err), Names: names}
+		return &brickpb.ListxattrReply{Errno: se.errno("listxattr", err), Names: wireNames(names)}
 	})
 }
 
@@ -49,7 +46,7 @@ func (r *rpc) Removexattr(_ context.Context, req *brickpb.GetxattrRequest) (*bri
 	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
 		g, err := parseGfid(req.GetGfid())
 		if err == nil {
-			err = se.brick.fs.Removexattr(g, req.GetName())
+			err = se.brick.fs.Removexattr(g, string(req.GetName()))
 		}
 		if err == nil {
 			se.notify(inodeEvent(g))

@@ -2,7 +2,6 @@ package brickd
 
 import (
 	"syscall"
-	"unicode/utf8"
 
 	"github.com/mortarfs/mortar/brickd/internal/gfid"
 	"github.com/mortarfs/mortar/brickd/internal/posix"
@@ -88,7 +87,12 @@ func wireStatfs(st unix.Statfs_t) *brickpb.StatfsReply {
 	}
 }
 
-// wireString reports whether s can travel in a protobuf string field,
-// which must be UTF-8. Names that are not (possible on Linux) cannot be
-// listed, and a symlink target that is not cannot be read (EILSEQ).
-func wireString(s string) bool { return utf8.ValidString(s) }
+// wireNames converts names (arbitrary bytes, not necessarily UTF-8) to the
+// wire's bytes fields.
+func wireNames(names []string) [][]byte {
+	out := make([][]byte, len(names))
+	for i, n := range names {
+		out[i] = []byte(n)
+	}
+	return out
+}

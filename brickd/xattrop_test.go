@@ -39,7 +39,7 @@ func TestXattropAndDirtyIndex(t *testing.T) {
 		t.Fatalf("on-disk counter %x", v[:n])
 	}
 	// Lookup with want_pending returns them; clients cannot see them as xattrs.
-	l, err := c.rpc.Lookup(ctx, &brickpb.LookupRequest{Session: c.id, Parent: root, Name: "f", WantPending: true})
+	l, err := c.rpc.Lookup(ctx, &brickpb.LookupRequest{Session: c.id, Parent: root, Name: []byte("f"), WantPending: true})
 	must(t, err)
 	if len(l.GetPending()) != 2 || l.GetPending()[0].GetBrickId() != "b1" || l.GetPending()[0].GetData() != 1 {
 		t.Fatalf("lookup pending: %v", l.GetPending())
@@ -122,7 +122,7 @@ func TestLookupAssignsGfid(t *testing.T) {
 			t.Fatalf("lookup without gfid_req: %v", l)
 		}
 		want := newID()
-		r, err := c.rpc.Lookup(ctx, &brickpb.LookupRequest{Session: c.id, Parent: root, Name: name, GfidReq: want})
+		r, err := c.rpc.Lookup(ctx, &brickpb.LookupRequest{Session: c.id, Parent: root, Name: []byte(name), GfidReq: want})
 		must(t, err)
 		if r.GetErrno() != 0 || string(r.GetAttr().GetGfid()) != string(want) {
 			t.Fatalf("lookup with gfid_req: %v", r)
@@ -131,7 +131,7 @@ func TestLookupAssignsGfid(t *testing.T) {
 			t.Fatalf("nlink after handle creation: %d", r.GetAttr().GetNlink())
 		}
 		// A later gfid_req does not replace it.
-		r, err = c.rpc.Lookup(ctx, &brickpb.LookupRequest{Session: c.id, Parent: root, Name: name, GfidReq: newID()})
+		r, err = c.rpc.Lookup(ctx, &brickpb.LookupRequest{Session: c.id, Parent: root, Name: []byte(name), GfidReq: newID()})
 		must(t, err)
 		if string(r.GetAttr().GetGfid()) != string(want) {
 			t.Fatalf("gfid replaced: %v", r)

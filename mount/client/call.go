@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -72,7 +74,16 @@ type entryName struct {
 	name   string
 }
 
-func (e entryName) String() string { return e.parent.String() + "/" + e.name }
+func (e entryName) String() string { return e.parent.String() + "/" + printable(e.name) }
+
+// printable is a name (any bytes) as errors and logs show it: as it is
+// when it is UTF-8, quoted with escapes when it is not.
+func printable(name string) string {
+	if utf8.ValidString(name) {
+		return name
+	}
+	return strconv.Quote(name)
+}
 
 type interruptibleKey struct{}
 

@@ -118,10 +118,20 @@ func toDirents(es []*brickpb.Dirent) []fop.Dirent {
 	out := make([]fop.Dirent, len(es))
 	for i, e := range es {
 		out[i] = fop.Dirent{
-			Name:   e.GetName(),
+			Name:   string(e.GetName()),
 			Cookie: e.GetCookie(),
 			Entry:  fop.Entry{Attr: attrOf(e.GetAttr()), Linkto: e.GetLinkto()},
 		}
+	}
+	return out
+}
+
+// fromNames converts the wire's names (bytes: not necessarily UTF-8) to
+// Go strings, which hold any bytes.
+func fromNames(ns [][]byte) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = string(n)
 	}
 	return out
 }

@@ -15,7 +15,7 @@ func (b *Brick) Create(ctx context.Context, parent fop.Gfid, name string, flags 
 	)
 	err := b.call(ctx, "create", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
 		r, err := b.rpc.Create(ctx, &brickpb.CreateRequest{
-			Session: s.id, Parent: parent[:], Name: name, Gfid: in.Gfid[:],
+			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: in.Gfid[:],
 			Mode: in.Mode, Flags: flags, Caller: fromCaller(in.Caller),
 		})
 		if err != nil || r.GetErrno() != 0 {
@@ -52,7 +52,7 @@ func (b *Brick) entryCall(ctx context.Context, op string, parent fop.Gfid, name 
 func (b *Brick) Mkdir(ctx context.Context, parent fop.Gfid, name string, in fop.NewInode) (fop.Entry, error) {
 	return b.entryCall(ctx, "mkdir", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
 		return b.rpc.Mkdir(ctx, &brickpb.MkdirRequest{
-			Session: s.id, Parent: parent[:], Name: name, Gfid: in.Gfid[:], Mode: in.Mode, Caller: fromCaller(in.Caller),
+			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: in.Gfid[:], Mode: in.Mode, Caller: fromCaller(in.Caller),
 		})
 	})
 }
@@ -61,7 +61,7 @@ func (b *Brick) Mkdir(ctx context.Context, parent fop.Gfid, name string, in fop.
 func (b *Brick) Mknod(ctx context.Context, parent fop.Gfid, name string, in fop.NewInode) (fop.Entry, error) {
 	return b.entryCall(ctx, "mknod", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
 		return b.rpc.Mknod(ctx, &brickpb.MknodRequest{
-			Session: s.id, Parent: parent[:], Name: name, Gfid: in.Gfid[:],
+			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: in.Gfid[:],
 			Mode: in.Mode, Rdev: in.Rdev, Caller: fromCaller(in.Caller),
 		})
 	})
@@ -74,7 +74,7 @@ func (b *Brick) Mknod(ctx context.Context, parent fop.Gfid, name string, in fop.
 func (b *Brick) MknodLinkto(ctx context.Context, parent fop.Gfid, name string, gfid fop.Gfid, setName string) (fop.Entry, error) {
 	return b.entryCall(ctx, "mknod linkto", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
 		return b.rpc.Mknod(ctx, &brickpb.MknodRequest{
-			Session: s.id, Parent: parent[:], Name: name, Gfid: gfid[:], Linkto: setName,
+			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: gfid[:], Linkto: setName,
 			Caller: &brickpb.Caller{}, // owned by root, like the brick's internal files
 		})
 	})
@@ -84,7 +84,7 @@ func (b *Brick) MknodLinkto(ctx context.Context, parent fop.Gfid, name string, g
 func (b *Brick) Symlink(ctx context.Context, parent fop.Gfid, name, target string, in fop.NewInode) (fop.Entry, error) {
 	return b.entryCall(ctx, "symlink", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
 		return b.rpc.Symlink(ctx, &brickpb.SymlinkRequest{
-			Session: s.id, Parent: parent[:], Name: name, Gfid: in.Gfid[:], Target: target, Caller: fromCaller(in.Caller),
+			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: in.Gfid[:], Target: []byte(target), Caller: fromCaller(in.Caller),
 		})
 	})
 }
@@ -92,14 +92,14 @@ func (b *Brick) Symlink(ctx context.Context, parent fop.Gfid, name, target strin
 // Link makes (newParent, newName) a hard link of the inode gfid.
 func (b *Brick) Link(ctx context.Context, gfid, newParent fop.Gfid, newName string) (fop.Entry, error) {
 	return b.entryCall(ctx, "link", newParent, newName, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
-		return b.rpc.Link(ctx, &brickpb.LinkRequest{Session: s.id, Gfid: gfid[:], NewParent: newParent[:], NewName: newName})
+		return b.rpc.Link(ctx, &brickpb.LinkRequest{Session: s.id, Gfid: gfid[:], NewParent: newParent[:], NewName: []byte(newName)})
 	})
 }
 
 // Unlink removes the non-directory entry (parent, name).
 func (b *Brick) Unlink(ctx context.Context, parent fop.Gfid, name string) error {
 	return b.call(ctx, "unlink", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
-		r, err := b.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: s.id, Parent: parent[:], Name: name})
+		r, err := b.rpc.Unlink(ctx, &brickpb.EntryRequest{Session: s.id, Parent: parent[:], Name: []byte(name)})
 		return r.GetErrno(), err
 	})
 }
@@ -107,7 +107,7 @@ func (b *Brick) Unlink(ctx context.Context, parent fop.Gfid, name string) error 
 // Rmdir removes the empty directory (parent, name).
 func (b *Brick) Rmdir(ctx context.Context, parent fop.Gfid, name string) error {
 	return b.call(ctx, "rmdir", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
-		r, err := b.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: s.id, Parent: parent[:], Name: name})
+		r, err := b.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: s.id, Parent: parent[:], Name: []byte(name)})
 		return r.GetErrno(), err
 	})
 }
@@ -117,7 +117,7 @@ func (b *Brick) Rmdir(ctx context.Context, parent fop.Gfid, name string) error {
 func (b *Brick) Rename(ctx context.Context, oldParent fop.Gfid, oldName string, newParent fop.Gfid, newName string, flags uint32) error {
 	return b.call(ctx, "rename", entryName{oldParent, oldName}, func(ctx context.Context, s *session) (int32, error) {
 		r, err := b.rpc.Rename(ctx, &brickpb.RenameRequest{
-			Session: s.id, OldParent: oldParent[:], OldName: oldName, NewParent: newParent[:], NewName: newName, Flags: flags,
+			Session: s.id, OldParent: oldParent[:], OldName: []byte(oldName), NewParent: newParent[:], NewName: []byte(newName), Flags: flags,
 		})
 		return r.GetErrno(), err
 	})

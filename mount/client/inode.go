@@ -15,7 +15,7 @@ func (b *Brick) Lookup(ctx context.Context, parent fop.Gfid, name string) (fop.E
 	gfidReq := fop.NewGfid()
 	err := b.call(ctx, "lookup", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
 		r, err := b.rpc.Lookup(ctx, &brickpb.LookupRequest{
-			Session: s.id, Parent: parent[:], Name: name, GfidReq: gfidReq[:], WantPending: true,
+			Session: s.id, Parent: parent[:], Name: []byte(name), GfidReq: gfidReq[:], WantPending: true,
 		})
 		if err != nil || r.GetErrno() != 0 {
 			return r.GetErrno(), err
@@ -62,7 +62,7 @@ func (b *Brick) Readlink(ctx context.Context, gfid fop.Gfid) (string, error) {
 	var out string
 	err := b.call(ctx, "readlink", gfid, func(ctx context.Context, s *session) (int32, error) {
 		r, err := b.rpc.Readlink(ctx, &brickpb.InodeRequest{Session: s.id, Gfid: gfid[:]})
-		out = r.GetTarget()
+		out = string(r.GetTarget())
 		return r.GetErrno(), err
 	})
 	return out, err

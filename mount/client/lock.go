@@ -71,7 +71,7 @@ func (b *Brick) Entrylk(ctx context.Context, parent fop.Gfid, name, domain strin
 	}
 	return b.call(ctx, "entrylk", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
 		r, err := b.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{
-			Session: s.id, Parent: parent[:], Name: name, Domain: domain,
+			Session: s.id, Parent: parent[:], Name: []byte(name), Domain: domain,
 			Cmd: brickpb.LkCmd(cmd), Type: brickpb.LockType(typ), Owner: owner,
 		})
 		return r.GetErrno(), err

@@ -188,7 +188,7 @@ func (b *Brick) deliver(ev *brickpb.Event) {
 			b.log.Warn("bad entry event", "err", err)
 			return
 		}
-		b.emit(fop.Event{Kind: fop.EventEntry, Parent: parent, Name: ev.GetName()})
+		b.emit(fop.Event{Kind: fop.EventEntry, Parent: parent, Name: string(ev.GetName())})
 	case brickpb.EventKind_EVENT_INODE:
 		g, err := fop.GfidFromBytes(ev.GetGfid())
 		if err != nil {

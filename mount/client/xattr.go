@@ -12,8 +12,8 @@ import (
 // Getxattr returns the value of the attribute name.
 func (b *Brick) Getxattr(ctx context.Context, gfid fop.Gfid, name string) ([]byte, error) {
 	var out []byte
-	err := b.call(ctx, "getxattr "+name, gfid, func(ctx context.Context, s *session) (int32, error) {
-		r, err := b.rpc.Getxattr(ctx, &brickpb.GetxattrRequest{Session: s.id, Gfid: gfid[:], Name: name})
+	err := b.call(ctx, "getxattr "+printable(name), gfid, func(ctx context.Context, s *session) (int32, error) {
+		r, err := b.rpc.Getxattr(ctx, &brickpb.GetxattrRequest{Session: s.id, Gfid: gfid[:], Name: []byte(name)})
 		out = r.GetValue()
 		return r.GetErrno(), err
 	})
@@ -22,8 +22,8 @@ func (b *Brick) Getxattr(ctx context.Context, gfid fop.Gfid, name string) ([]byt
 
 // Setxattr sets the attribute name; flags are XATTR_CREATE or XATTR_REPLACE.
 func (b *Brick) Setxattr(ctx context.Context, gfid fop.Gfid, name string, value []byte, flags uint32) error {
-	return b.call(ctx, "setxattr "+name, gfid, func(ctx context.Context, s *session) (int32, error) {
-		r, err := b.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: s.id, Gfid: gfid[:], Name: name, Value: value, Flags: flags})
+	return b.call(ctx, "setxattr "+printable(name), gfid, func(ctx context.Context, s *session) (int32, error) {
+		r, err := b.rpc.Setxattr(ctx, &brickpb.SetxattrRequest{Session: s.id, Gfid: gfid[:], Name: []byte(name), Value: value, Flags: flags})
 		return r.GetErrno(), err
 	})
 }
@@ -33,7 +33,7 @@ func (b *Brick) Listxattr(ctx context.Context, gfid fop.Gfid) ([]string, error) 
 	var out []string
 	err := b.call(ctx, "listxattr", gfid, func(ctx context.Context, s *session) (int32, error) {
 		r, err := b.rpc.Listxattr(ctx, &brickpb.InodeRequest{Session: s.id, Gfid: gfid[:]})
-		out = r.GetNames()
+		out = fromNames(r.GetNames())
 		return r.GetErrno(), err
 	})
 	return out, err
@@ -41,8 +41,8 @@ func (b *Brick) Listxattr(ctx context.Context, gfid fop.Gfid) ([]string, error) 
 
 // Removexattr removes the attribute name.
 func (b *Brick) Removexattr(ctx context.Context, gfid fop.Gfid, name string) error {
-	return b.call(ctx, "removexattr "+name, gfid, func(ctx context.Context, s *session) (int32, error) {
-		r, err := b.rpc.Removexattr(ctx, &brickpb.GetxattrRequest{Session: s.id, Gfid: gfid[:], Name: name})
+	return b.call(ctx, "removexattr "+printable(name), gfid, func(ctx context.Context, s *session) (int32, error) {
+		r, err := b.rpc.Removexattr(ctx, &brickpb.GetxattrRequest{Session: s.id, Gfid: gfid[:], Name: []byte(name)})
 		return r.GetErrno(), err
 	})
 }

@@ -4,6 +4,10 @@
 //   - Inodes are addressed by gfid (16 bytes), entries by (parent gfid, name).
 //     A name is one path component: no '/', not "." or "..", no NUL, at most
 //     255 bytes. Anything else is refused with EINVAL (or ENAMETOOLONG).
+//   - Names, symlink targets and xattr names are `bytes`, not `string`: on
+//     Linux they are arbitrary bytes (not necessarily UTF-8), which proto3
+//     strings cannot carry. Identifiers the system makes itself (brick and
+//     volume ids, brick names, linkto set names, lock domains) are strings.
 //   - Every reply carries `errno`: 0 on success, a Linux errno otherwise.
 //     gRPC status codes are used only for transport and protocol failures
 //     (an unknown session is FailedPrecondition).
@@ -370,7 +374,7 @@ type Event struct {
 	VolumeId      string                 `protobuf:"bytes,4,opt,name=volume_id,json=volumeId,proto3" json:"volume_id,omitempty"` // EVENT_SESSION: the volume's uuid from brick.json
 	Gfid          []byte                 `protobuf:"bytes,5,opt,name=gfid,proto3" json:"gfid,omitempty"`                         // EVENT_INODE
 	Parent        []byte                 `protobuf:"bytes,6,opt,name=parent,proto3" json:"parent,omitempty"`                     // EVENT_ENTRY
-	Name          string                 `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`                         // EVENT_ENTRY
+	Name          []byte                 `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`                         // EVENT_ENTRY
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -447,11 +451,11 @@ func (x *Event) GetParent() []byte {
 	return nil
 }
 
-func (x *Event) GetName() string {
+func (x *Event) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 type Timespec struct {
@@ -799,7 +803,7 @@ type EntryRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	Parent        []byte                 `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Name          []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -848,11 +852,11 @@ func (x *EntryRequest) GetParent() []byte {
 	return nil
 }
 
-func (x *EntryRequest) GetName() string {
+func (x *EntryRequest) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 // Pending is one trusted.mortar.pending.<brick> changelog: operations that
@@ -1070,7 +1074,7 @@ type LookupRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Session uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	Parent  []byte                 `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
-	Name    string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Name    []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// gfid_req is assigned to an entry that has none yet (a file an
 	// administrator placed on the brick directly). Optional.
 	GfidReq       []byte `protobuf:"bytes,4,opt,name=gfid_req,json=gfidReq,proto3" json:"gfid_req,omitempty"`
@@ -1123,11 +1127,11 @@ func (x *LookupRequest) GetParent() []byte {
 	return nil
 }
 
-func (x *LookupRequest) GetName() string {
+func (x *LookupRequest) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 func (x *LookupRequest) GetGfidReq() []byte {
@@ -1264,7 +1268,7 @@ type CreateRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	Parent        []byte                 `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Name          []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	Gfid          []byte                 `protobuf:"bytes,4,opt,name=gfid,proto3" json:"gfid,omitempty"`    // chosen by the client, identical on every replica
 	Mode          uint32                 `protobuf:"varint,5,opt,name=mode,proto3" json:"mode,omitempty"`   // permission bits, umask already applied
 	Flags         uint32                 `protobuf:"varint,6,opt,name=flags,proto3" json:"flags,omitempty"` // open(2) flags; O_CREAT is implied, O_EXCL honoured
@@ -1317,11 +1321,11 @@ func (x *CreateRequest) GetParent() []byte {
 	return nil
 }
 
-func (x *CreateRequest) GetName() string {
+func (x *CreateRequest) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 func (x *CreateRequest) GetGfid() []byte {
@@ -1416,7 +1420,7 @@ type MkdirRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	Parent        []byte                 `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Name          []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	Gfid          []byte                 `protobuf:"bytes,4,opt,name=gfid,proto3" json:"gfid,omitempty"`
 	Mode          uint32                 `protobuf:"varint,5,opt,name=mode,proto3" json:"mode,omitempty"`
 	Caller        *Caller                `protobuf:"bytes,6,opt,name=caller,proto3" json:"caller,omitempty"`
@@ -1468,11 +1472,11 @@ func (x *MkdirRequest) GetParent() []byte {
 	return nil
 }
 
-func (x *MkdirRequest) GetName() string {
+func (x *MkdirRequest) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 func (x *MkdirRequest) GetGfid() []byte {
@@ -1500,7 +1504,7 @@ type MknodRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Session uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	Parent  []byte                 `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
-	Name    string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Name    []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	Gfid    []byte                 `protobuf:"bytes,4,opt,name=gfid,proto3" json:"gfid,omitempty"`
 	Mode    uint32                 `protobuf:"varint,5,opt,name=mode,proto3" json:"mode,omitempty"` // S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK or S_IFREG, and permissions
 	Rdev    uint64                 `protobuf:"varint,6,opt,name=rdev,proto3" json:"rdev,omitempty"`
@@ -1555,11 +1559,11 @@ func (x *MknodRequest) GetParent() []byte {
 	return nil
 }
 
-func (x *MknodRequest) GetName() string {
+func (x *MknodRequest) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 func (x *MknodRequest) GetGfid() []byte {
@@ -1601,9 +1605,9 @@ type SymlinkRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	Parent        []byte                 `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Name          []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	Gfid          []byte                 `protobuf:"bytes,4,opt,name=gfid,proto3" json:"gfid,omitempty"`
-	Target        string                 `protobuf:"bytes,5,opt,name=target,proto3" json:"target,omitempty"`
+	Target        []byte                 `protobuf:"bytes,5,opt,name=target,proto3" json:"target,omitempty"`
 	Caller        *Caller                `protobuf:"bytes,6,opt,name=caller,proto3" json:"caller,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1653,11 +1657,11 @@ func (x *SymlinkRequest) GetParent() []byte {
 	return nil
 }
 
-func (x *SymlinkRequest) GetName() string {
+func (x *SymlinkRequest) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 func (x *SymlinkRequest) GetGfid() []byte {
@@ -1667,11 +1671,11 @@ func (x *SymlinkRequest) GetGfid() []byte {
 	return nil
 }
 
-func (x *SymlinkRequest) GetTarget() string {
+func (x *SymlinkRequest) GetTarget() []byte {
 	if x != nil {
 		return x.Target
 	}
-	return ""
+	return nil
 }
 
 func (x *SymlinkRequest) GetCaller() *Caller {
@@ -1686,7 +1690,7 @@ type LinkRequest struct {
 	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	Gfid          []byte                 `protobuf:"bytes,2,opt,name=gfid,proto3" json:"gfid,omitempty"` // existing inode
 	NewParent     []byte                 `protobuf:"bytes,3,opt,name=new_parent,json=newParent,proto3" json:"new_parent,omitempty"`
-	NewName       string                 `protobuf:"bytes,4,opt,name=new_name,json=newName,proto3" json:"new_name,omitempty"`
+	NewName       []byte                 `protobuf:"bytes,4,opt,name=new_name,json=newName,proto3" json:"new_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1742,11 +1746,11 @@ func (x *LinkRequest) GetNewParent() []byte {
 	return nil
 }
 
-func (x *LinkRequest) GetNewName() string {
+func (x *LinkRequest) GetNewName() []byte {
 	if x != nil {
 		return x.NewName
 	}
-	return ""
+	return nil
 }
 
 type UnlinkReply struct {
@@ -1806,9 +1810,9 @@ type RenameRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	OldParent     []byte                 `protobuf:"bytes,2,opt,name=old_parent,json=oldParent,proto3" json:"old_parent,omitempty"`
-	OldName       string                 `protobuf:"bytes,3,opt,name=old_name,json=oldName,proto3" json:"old_name,omitempty"`
+	OldName       []byte                 `protobuf:"bytes,3,opt,name=old_name,json=oldName,proto3" json:"old_name,omitempty"`
 	NewParent     []byte                 `protobuf:"bytes,4,opt,name=new_parent,json=newParent,proto3" json:"new_parent,omitempty"`
-	NewName       string                 `protobuf:"bytes,5,opt,name=new_name,json=newName,proto3" json:"new_name,omitempty"`
+	NewName       []byte                 `protobuf:"bytes,5,opt,name=new_name,json=newName,proto3" json:"new_name,omitempty"`
 	Flags         uint32                 `protobuf:"varint,6,opt,name=flags,proto3" json:"flags,omitempty"` // RenameFlags
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1858,11 +1862,11 @@ func (x *RenameRequest) GetOldParent() []byte {
 	return nil
 }
 
-func (x *RenameRequest) GetOldName() string {
+func (x *RenameRequest) GetOldName() []byte {
 	if x != nil {
 		return x.OldName
 	}
-	return ""
+	return nil
 }
 
 func (x *RenameRequest) GetNewParent() []byte {
@@ -1872,11 +1876,11 @@ func (x *RenameRequest) GetNewParent() []byte {
 	return nil
 }
 
-func (x *RenameRequest) GetNewName() string {
+func (x *RenameRequest) GetNewName() []byte {
 	if x != nil {
 		return x.NewName
 	}
-	return ""
+	return nil
 }
 
 func (x *RenameRequest) GetFlags() uint32 {
@@ -1951,7 +1955,7 @@ func (x *RenameReply) GetReplaced() *Attr {
 type ReadlinkReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Errno         int32                  `protobuf:"varint,1,opt,name=errno,proto3" json:"errno,omitempty"`
-	Target        string                 `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
+	Target        []byte                 `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1993,11 +1997,11 @@ func (x *ReadlinkReply) GetErrno() int32 {
 	return 0
 }
 
-func (x *ReadlinkReply) GetTarget() string {
+func (x *ReadlinkReply) GetTarget() []byte {
 	if x != nil {
 		return x.Target
 	}
-	return ""
+	return nil
 }
 
 type StatfsReply struct {
@@ -2112,7 +2116,7 @@ type GetxattrRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	Gfid          []byte                 `protobuf:"bytes,2,opt,name=gfid,proto3" json:"gfid,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Name          []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2161,11 +2165,11 @@ func (x *GetxattrRequest) GetGfid() []byte {
 	return nil
 }
 
-func (x *GetxattrRequest) GetName() string {
+func (x *GetxattrRequest) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 type GetxattrReply struct {
@@ -2224,7 +2228,7 @@ type SetxattrRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	Gfid          []byte                 `protobuf:"bytes,2,opt,name=gfid,proto3" json:"gfid,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Name          []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	Value         []byte                 `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`
 	Flags         uint32                 `protobuf:"varint,5,opt,name=flags,proto3" json:"flags,omitempty"` // XATTR_CREATE, XATTR_REPLACE
 	unknownFields protoimpl.UnknownFields
@@ -2275,11 +2279,11 @@ func (x *SetxattrRequest) GetGfid() []byte {
 	return nil
 }
 
-func (x *SetxattrRequest) GetName() string {
+func (x *SetxattrRequest) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 func (x *SetxattrRequest) GetValue() []byte {
@@ -2299,7 +2303,7 @@ func (x *SetxattrRequest) GetFlags() uint32 {
 type ListxattrReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Errno         int32                  `protobuf:"varint,1,opt,name=errno,proto3" json:"errno,omitempty"`
-	Names         []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	Names         [][]byte               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2341,7 +2345,7 @@ func (x *ListxattrReply) GetErrno() int32 {
 	return 0
 }
 
-func (x *ListxattrReply) GetNames() []string {
+func (x *ListxattrReply) GetNames() [][]byte {
 	if x != nil {
 		return x.Names
 	}
@@ -3159,7 +3163,7 @@ func (x *ReaddirRequest) GetMaxEntries() uint32 {
 
 type Dirent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name          []byte                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Cookie        uint64                 `protobuf:"varint,2,opt,name=cookie,proto3" json:"cookie,omitempty"` // resume point after this entry
 	Attr          *Attr                  `protobuf:"bytes,3,opt,name=attr,proto3" json:"attr,omitempty"`
 	Linkto        string                 `protobuf:"bytes,4,opt,name=linkto,proto3" json:"linkto,omitempty"` // set for dht pointer files
@@ -3197,11 +3201,11 @@ func (*Dirent) Descriptor() ([]byte, []int) {
 	return file_brick_proto_rawDescGZIP(), []int{40}
 }
 
-func (x *Dirent) GetName() string {
+func (x *Dirent) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 func (x *Dirent) GetCookie() uint64 {
@@ -3577,7 +3581,7 @@ type EntrylkRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
 	Parent        []byte                 `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"` // empty: the whole directory
+	Name          []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"` // empty: the whole directory
 	Domain        string                 `protobuf:"bytes,4,opt,name=domain,proto3" json:"domain,omitempty"`
 	Cmd           LkCmd                  `protobuf:"varint,5,opt,name=cmd,proto3,enum=mortar.brick.v1.LkCmd" json:"cmd,omitempty"`      // LK_SET or LK_SETW
 	Type          LockType               `protobuf:"varint,6,opt,name=type,proto3,enum=mortar.brick.v1.LockType" json:"type,omitempty"` // LOCK_WRITE, LOCK_READ or LOCK_UNLOCK
@@ -3630,11 +3634,11 @@ func (x *EntrylkRequest) GetParent() []byte {
 	return nil
 }
 
-func (x *EntrylkRequest) GetName() string {
+func (x *EntrylkRequest) GetName() []byte {
 	if x != nil {
 		return x.Name
 	}
-	return ""
+	return nil
 }
 
 func (x *EntrylkRequest) GetDomain() string {
@@ -3861,7 +3865,7 @@ const file_brick_proto_rawDesc = "" +
 	"\tvolume_id\x18\x04 \x01(\tR\bvolumeId\x12\x12\n" +
 	"\x04gfid\x18\x05 \x01(\fR\x04gfid\x12\x16\n" +
 	"\x06parent\x18\x06 \x01(\fR\x06parent\x12\x12\n" +
-	"\x04name\x18\a \x01(\tR\x04name\"0\n" +
+	"\x04name\x18\a \x01(\fR\x04name\"0\n" +
 	"\bTimespec\x12\x10\n" +
 	"\x03sec\x18\x01 \x01(\x03R\x03sec\x12\x12\n" +
 	"\x04nsec\x18\x02 \x01(\rR\x04nsec\"\xd5\x02\n" +
@@ -3891,7 +3895,7 @@ const file_brick_proto_rawDesc = "" +
 	"\fEntryRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"j\n" +
+	"\x04name\x18\x03 \x01(\fR\x04name\"j\n" +
 	"\aPending\x12\x19\n" +
 	"\bbrick_id\x18\x01 \x01(\tR\abrickId\x12\x12\n" +
 	"\x04data\x18\x02 \x01(\rR\x04data\x12\x1a\n" +
@@ -3911,7 +3915,7 @@ const file_brick_proto_rawDesc = "" +
 	"\rLookupRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12\x19\n" +
+	"\x04name\x18\x03 \x01(\fR\x04name\x12\x19\n" +
 	"\bgfid_req\x18\x04 \x01(\fR\agfidReq\x12!\n" +
 	"\fwant_pending\x18\x05 \x01(\bR\vwantPending\"\x92\x02\n" +
 	"\x0eSetattrRequest\x12\x18\n" +
@@ -3929,7 +3933,7 @@ const file_brick_proto_rawDesc = "" +
 	"\rCreateRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\fR\x04name\x12\x12\n" +
 	"\x04gfid\x18\x04 \x01(\fR\x04gfid\x12\x12\n" +
 	"\x04mode\x18\x05 \x01(\rR\x04mode\x12\x14\n" +
 	"\x05flags\x18\x06 \x01(\rR\x05flags\x12/\n" +
@@ -3941,14 +3945,14 @@ const file_brick_proto_rawDesc = "" +
 	"\fMkdirRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\fR\x04name\x12\x12\n" +
 	"\x04gfid\x18\x04 \x01(\fR\x04gfid\x12\x12\n" +
 	"\x04mode\x18\x05 \x01(\rR\x04mode\x12/\n" +
 	"\x06caller\x18\x06 \x01(\v2\x17.mortar.brick.v1.CallerR\x06caller\"\xd9\x01\n" +
 	"\fMknodRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\fR\x04name\x12\x12\n" +
 	"\x04gfid\x18\x04 \x01(\fR\x04gfid\x12\x12\n" +
 	"\x04mode\x18\x05 \x01(\rR\x04mode\x12\x12\n" +
 	"\x04rdev\x18\x06 \x01(\x04R\x04rdev\x12/\n" +
@@ -3957,16 +3961,16 @@ const file_brick_proto_rawDesc = "" +
 	"\x0eSymlinkRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\fR\x04name\x12\x12\n" +
 	"\x04gfid\x18\x04 \x01(\fR\x04gfid\x12\x16\n" +
-	"\x06target\x18\x05 \x01(\tR\x06target\x12/\n" +
+	"\x06target\x18\x05 \x01(\fR\x06target\x12/\n" +
 	"\x06caller\x18\x06 \x01(\v2\x17.mortar.brick.v1.CallerR\x06caller\"u\n" +
 	"\vLinkRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x12\n" +
 	"\x04gfid\x18\x02 \x01(\fR\x04gfid\x12\x1d\n" +
 	"\n" +
 	"new_parent\x18\x03 \x01(\fR\tnewParent\x12\x19\n" +
-	"\bnew_name\x18\x04 \x01(\tR\anewName\"N\n" +
+	"\bnew_name\x18\x04 \x01(\fR\anewName\"N\n" +
 	"\vUnlinkReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12)\n" +
 	"\x04attr\x18\x02 \x01(\v2\x15.mortar.brick.v1.AttrR\x04attr\"\xb3\x01\n" +
@@ -3974,10 +3978,10 @@ const file_brick_proto_rawDesc = "" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x1d\n" +
 	"\n" +
 	"old_parent\x18\x02 \x01(\fR\toldParent\x12\x19\n" +
-	"\bold_name\x18\x03 \x01(\tR\aoldName\x12\x1d\n" +
+	"\bold_name\x18\x03 \x01(\fR\aoldName\x12\x1d\n" +
 	"\n" +
 	"new_parent\x18\x04 \x01(\fR\tnewParent\x12\x19\n" +
-	"\bnew_name\x18\x05 \x01(\tR\anewName\x12\x14\n" +
+	"\bnew_name\x18\x05 \x01(\fR\anewName\x12\x14\n" +
 	"\x05flags\x18\x06 \x01(\rR\x05flags\"\x81\x01\n" +
 	"\vRenameReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12)\n" +
@@ -3985,7 +3989,7 @@ const file_brick_proto_rawDesc = "" +
 	"\breplaced\x18\x03 \x01(\v2\x15.mortar.brick.v1.AttrR\breplaced\"=\n" +
 	"\rReadlinkReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12\x16\n" +
-	"\x06target\x18\x02 \x01(\tR\x06target\"\xdd\x01\n" +
+	"\x06target\x18\x02 \x01(\fR\x06target\"\xdd\x01\n" +
 	"\vStatfsReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12\x16\n" +
 	"\x06blocks\x18\x02 \x01(\x04R\x06blocks\x12\x14\n" +
@@ -3999,19 +4003,19 @@ const file_brick_proto_rawDesc = "" +
 	"\x0fGetxattrRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x12\n" +
 	"\x04gfid\x18\x02 \x01(\fR\x04gfid\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\";\n" +
+	"\x04name\x18\x03 \x01(\fR\x04name\";\n" +
 	"\rGetxattrReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\"\x7f\n" +
 	"\x0fSetxattrRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x12\n" +
 	"\x04gfid\x18\x02 \x01(\fR\x04gfid\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12\x14\n" +
+	"\x04name\x18\x03 \x01(\fR\x04name\x12\x14\n" +
 	"\x05value\x18\x04 \x01(\fR\x05value\x12\x14\n" +
 	"\x05flags\x18\x05 \x01(\rR\x05flags\"<\n" +
 	"\x0eListxattrReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12\x14\n" +
-	"\x05names\x18\x02 \x03(\tR\x05names\"Q\n" +
+	"\x05names\x18\x02 \x03(\fR\x05names\"Q\n" +
 	"\vOpenRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x12\n" +
 	"\x04gfid\x18\x02 \x01(\fR\x04gfid\x12\x14\n" +
@@ -4076,7 +4080,7 @@ const file_brick_proto_rawDesc = "" +
 	"\vmax_entries\x18\x05 \x01(\rR\n" +
 	"maxEntries\"w\n" +
 	"\x06Dirent\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x04name\x18\x01 \x01(\fR\x04name\x12\x16\n" +
 	"\x06cookie\x18\x02 \x01(\x04R\x06cookie\x12)\n" +
 	"\x04attr\x18\x03 \x01(\v2\x15.mortar.brick.v1.AttrR\x04attr\x12\x16\n" +
 	"\x06linkto\x18\x04 \x01(\tR\x06linkto\"i\n" +
@@ -4109,7 +4113,7 @@ const file_brick_proto_rawDesc = "" +
 	"\x0eEntrylkRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12\x16\n" +
+	"\x04name\x18\x03 \x01(\fR\x04name\x12\x16\n" +
 	"\x06domain\x18\x04 \x01(\tR\x06domain\x12(\n" +
 	"\x03cmd\x18\x05 \x01(\x0e2\x16.mortar.brick.v1.LkCmdR\x03cmd\x12-\n" +
 	"\x04type\x18\x06 \x01(\x0e2\x19.mortar.brick.v1.LockTypeR\x04type\x12\x14\n" +

@@ -4,6 +4,10 @@
 //   - Inodes are addressed by gfid (16 bytes), entries by (parent gfid, name).
 //     A name is one path component: no '/', not "." or "..", no NUL, at most
 //     255 bytes. Anything else is refused with EINVAL (or ENAMETOOLONG).
+//   - Names, symlink targets and xattr names are `bytes`, not `string`: on
+//     Linux they are arbitrary bytes (not necessarily UTF-8), which proto3
+//     strings cannot carry. Identifiers the system makes itself (brick and
+//     volume ids, brick names, linkto set names, lock domains) are strings.
 //   - Every reply carries `errno`: 0 on success, a Linux errno otherwise.
 //     gRPC status codes are used only for transport and protocol failures
 //     (an unknown session is FailedPrecondition).
