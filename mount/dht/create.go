@@ -54,7 +54,7 @@ func (d *distribute) openExisting(ctx context.Context, parent fop.Gfid, name str
 
 // Mkdir makes the directory on its hashed set (which decides EEXIST), then
 // on every other set with the same gfid. A failure there is logged: lookup
-// heals it.
+// heals it. The attributes merge every copy made (mergeDir).
 func (d *distribute) Mkdir(ctx context.Context, parent fop.Gfid, name string, in fop.NewInode) (fop.Entry, error) {
 	h := d.hashed(parent, name)
 	e, err := d.sets[h].Mkdir(ctx, parent, name, in)
@@ -64,8 +64,10 @@ func (d *distribute) Mkdir(ctx context.Context, parent fop.Gfid, name string, in
 	if err != nil {
 		return fop.Entry{}, err
 	}
+	ents := make([]fop.Entry, len(d.sets))
 	errs := d.parallel(h, func(i int) error {
-		_, err := d.sets[i].Mkdir(ctx, parent, name, in)
+		var err error
+		ents[i], err = d.sets[i].Mkdir(ctx, parent, name, in)
 		return err
 	})
 	for i, err := range errs {
@@ -73,6 +75,8 @@ func (d *distribute) Mkdir(ctx context.Context, parent fop.Gfid, name string, in
 			d.log.Warn("mkdir failed on a set; lookup will heal it", "parent", parent, "name", name, "set", d.names[i], "err", err)
 		}
 	}
+	ents[h] = e
+	e.Attr, _ = mergeDir(dirCopies(ents, errs, e.Gfid))
 	d.locs.put(e.Gfid, loc{set: h, dir: true})
 	return e, nil
 }

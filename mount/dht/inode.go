@@ -10,17 +10,21 @@ import (
 // Operations by gfid: a file's go to its set; a directory's changes go to
 // its reference set first, then to the others; its reads to the reference set.
 
-// Setattr changes the attributes of g.
+// Setattr changes the attributes of g. A directory's result merges what
+// every set answered (mergeDir), as Getattr does.
 func (d *distribute) Setattr(ctx context.Context, g fop.Gfid, in fop.SetattrIn) (fop.Attr, error) {
 	var out fop.Attr
 	err := d.onInode(ctx, g, func(l loc) error {
-		return d.change(ctx, g, l, "setattr", func(i int) error {
+		res := make([]*fop.Attr, len(d.sets))
+		err := d.change(ctx, g, l, "setattr", func(i int) error {
 			a, err := d.sets[i].Setattr(ctx, g, in)
-			if i == l.set {
-				out = a
+			if err == nil {
+				res[i] = &a
 			}
 			return err
 		})
+		out, _ = mergeDir(res)
+		return err
 	})
 	return out, err
 }

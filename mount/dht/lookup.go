@@ -52,7 +52,7 @@ func (d *distribute) followLinkto(ctx context.Context, h int, parent fop.Gfid, n
 
 // lookupDir completes the lookup of a directory found on its hashed set h:
 // it looks it up on the other sets, creates it where it is missing, and
-// merges the times.
+// merges the copies (mergeDir).
 func (d *distribute) lookupDir(ctx context.Context, h int, parent fop.Gfid, name string, e fop.Entry) (fop.Entry, error) {
 	ents := make([]fop.Entry, len(d.sets))
 	errs := d.parallel(h, func(i int) error {
@@ -63,21 +63,27 @@ func (d *distribute) lookupDir(ctx context.Context, h int, parent fop.Gfid, name
 		}
 		return err
 	})
+	ents[h] = e
+	d.logDirCopies(parent, name, ents, errs, h)
 	merged := e
+	merged.Attr, _ = mergeDir(dirCopies(ents, errs, e.Gfid))
+	d.locs.put(e.Gfid, loc{set: h, dir: true})
+	return merged, nil
+}
+
+// logDirCopies logs the sets where the directory (parent, name), found as
+// ents[h] on its hashed set, is unavailable or another inode.
+func (d *distribute) logDirCopies(parent fop.Gfid, name string, ents []fop.Entry, errs []error, h int) {
 	for i, o := range ents {
 		switch {
 		case i == h:
 		case errs[i] != nil:
 			d.log.Debug("directory not available on a set", "parent", parent, "name", name, "set", d.names[i], "err", errs[i])
-		case !isDir(o.Mode) || o.Gfid != e.Gfid:
+		case !isDir(o.Mode) || o.Gfid != ents[h].Gfid:
 			d.log.Warn("directory conflicts with another inode on a set", "parent", parent, "name", name,
-				"set", d.names[i], "gfid", e.Gfid, "other", o.Gfid)
-		default:
-			mergeTimes(&merged.Attr, o.Attr)
+				"set", d.names[i], "gfid", ents[h].Gfid, "other", o.Gfid)
 		}
 	}
-	d.locs.put(e.Gfid, loc{set: h, dir: true})
-	return merged, nil
 }
 
 // healDir creates the directory e, missing on set i, with its gfid, mode
@@ -109,46 +115,25 @@ func (d *distribute) lookupElsewhere(ctx context.Context, h int, parent fop.Gfid
 		ents[i], err = d.sets[i].Lookup(ctx, parent, name)
 		return err
 	})
-	found := -1
+	errs[h] = herr
 	for i, e := range ents {
-		if errs[i] != nil || i == h || !isDir(e.Mode) {
-			continue
+		if errs[i] == nil && isDir(e.Mode) {
+			e.Attr, _ = mergeDir(dirCopies(ents, errs, e.Gfid))
+			d.locs.put(e.Gfid, loc{set: h, dir: true})
+			return e, nil
 		}
-		if found < 0 {
-			found = i
-			continue
-		}
-		mergeTimes(&ents[found].Attr, e.Attr)
 	}
-	if found < 0 {
-		return fop.Entry{}, herr
-	}
-	d.locs.put(ents[found].Gfid, loc{set: h, dir: true})
-	return ents[found], nil
-}
-
-// mergeTimes makes a's times the newest of a's and o's.
-func mergeTimes(a *fop.Attr, o fop.Attr) {
-	a.Atime = later(a.Atime, o.Atime)
-	a.Mtime = later(a.Mtime, o.Mtime)
-	a.Ctime = later(a.Ctime, o.Ctime)
-}
-
-func later(a, b fop.Timespec) fop.Timespec {
-	if b.Sec > a.Sec || b.Sec == a.Sec && b.Nsec > a.Nsec {
-		return b
-	}
-	return a
+	return fop.Entry{}, herr
 }
 
 // Getattr returns the attributes of g: a file's from its set, a
-// directory's from its reference set with the newest times of all sets.
+// directory's merged from every set (mergeDir).
 func (d *distribute) Getattr(ctx context.Context, g fop.Gfid) (fop.Entry, error) {
 	var out fop.Entry
 	err := d.onInode(ctx, g, func(l loc) error {
 		var err error
 		if l.dir {
-			out, err = d.getattrDir(ctx, g, l.set)
+			out, err = d.getattrDir(ctx, g)
 			return err
 		}
 		out, err = d.sets[l.set].Getattr(ctx, g)
@@ -160,27 +145,22 @@ func (d *distribute) Getattr(ctx context.Context, g fop.Gfid) (fop.Entry, error)
 	return out, err
 }
 
-// getattrDir gets the directory g from every set and merges the times into
-// the attributes of set ref (or of the first set that answers).
-func (d *distribute) getattrDir(ctx context.Context, g fop.Gfid, ref int) (fop.Entry, error) {
+// getattrDir gets the directory g from every set and merges the copies
+// (mergeDir). A set that does not know g
+// (ESTALE: the directory was removed, and that set did not have it open)
+// is fine as long as another set answers.
+func (d *distribute) getattrDir(ctx context.Context, g fop.Gfid) (fop.Entry, error) {
 	ents := make([]fop.Entry, len(d.sets))
 	errs := d.parallel(-1, func(i int) error {
 		var err error
 		ents[i], err = d.sets[i].Getattr(ctx, g)
 		return err
 	})
-	base := ref
-	for i := 0; errs[base] != nil && i < len(d.sets); i++ {
-		base = i
-	}
-	if errs[base] != nil {
-		return fop.Entry{}, errs[ref]
+	a, base := mergeDir(dirCopies(ents, errs, g))
+	if base < 0 {
+		return fop.Entry{}, fmt.Errorf("dht: getattr of directory %s: %w", g, firstErr(errs, errStaleLoc))
 	}
 	out := ents[base]
-	for i, e := range ents {
-		if errs[i] == nil && i != base && isDir(e.Mode) {
-			mergeTimes(&out.Attr, e.Attr)
-		}
-	}
+	out.Attr = a
 	return out, nil
 }

@@ -12,19 +12,29 @@ import (
 
 // dirStream is a directory open on every set. It lists directories from
 // one set (dirSet) and the files of every set, hiding linkto files, so each
-// entry comes once. Its cookies number the entries of that merged stream
-// (1, 2, ...); resuming after any entry of the last two batches is cheap,
-// other cookies re-read from the start.
+// entry comes once. dirSet is the last set read, so that when it lists a
+// directory the copies of that directory on every other set have been
+// seen: a directory's attributes merge them (mergeDir), as Lookup and
+// Getattr do, without another call. Its cookies number the entries of
+// that merged stream (1, 2, ...); resuming after any entry of the last two
+// batches is cheap, other cookies re-read from the start.
+//
+// The brick directories stay open until Release: a brick keeps a
+// directory removed meanwhile resolvable by gfid while it is open, so
+// Getattr of an open, removed directory works on every set.
 type dirStream struct {
 	d      *distribute
 	gfid   fop.Gfid
 	subs   []fop.Dir // nil where the set has no such directory
 	dirSet int
 
-	// mu guards the cursors; a Dir is read by one caller at a time, but
-	// must not break if not.
+	// mu guards the cursors and copies; a Dir is read by one caller at a
+	// time, but must not break if not.
 	mu          sync.Mutex
 	marks, prev map[uint64]cursor
+	// copies holds, by name, the subdirectories listed by the sets read
+	// before dirSet, for merging their attributes.
+	copies map[string][]*fop.Attr
 }
 
 // cursor is a position in the merged stream: the next entry comes from set
@@ -49,9 +59,7 @@ func (d *distribute) Opendir(ctx context.Context, g fop.Gfid) (fop.Dir, error) {
 	for i, err := range errs {
 		switch {
 		case err == nil:
-			if ds.dirSet < 0 {
-				ds.dirSet = i
-			}
+			ds.dirSet = i // the last set that has the directory
 		case isMissing(err):
 		default:
 			d.log.Warn("opendir: set not available; its entries are not listed", "gfid", g, "set", d.names[i], "err", err)
@@ -111,7 +119,7 @@ func (ds *dirStream) page(ctx context.Context, pos *cursor, max int) ([]item, er
 	var out []item
 	for _, e := range ents {
 		pos.cookie = e.Cookie
-		if ds.visible(pos.set, e) {
+		if ds.visible(pos.set, &e) {
 			out = append(out, item{ent: e, at: *pos})
 		}
 	}
@@ -121,15 +129,18 @@ func (ds *dirStream) page(ctx context.Context, pos *cursor, max int) ([]item, er
 	return out, nil
 }
 
-// visible says whether entry e of set i is listed, and learns its location.
-func (ds *dirStream) visible(i int, e fop.Dirent) bool {
+// visible says whether entry e of set i is listed, and learns its
+// location. A directory is listed by dirSet only, with the attributes of
+// its copies merged.
+func (ds *dirStream) visible(i int, e *fop.Dirent) bool {
 	switch {
 	case e.Linkto != "":
 		return false
+	case isDir(e.Mode) && i != ds.dirSet:
+		ds.keepCopy(i, e)
+		return false
 	case isDir(e.Mode):
-		if i != ds.dirSet {
-			return false
-		}
+		ds.mergeCopies(e)
 		if !e.Gfid.IsZero() {
 			ds.d.locs.put(e.Gfid, loc{set: ds.d.hashed(ds.gfid, e.Name), dir: true})
 		}
@@ -141,9 +152,36 @@ func (ds *dirStream) visible(i int, e fop.Dirent) bool {
 	return true
 }
 
+// keepCopy remembers the copy on set i of the subdirectory e.
+func (ds *dirStream) keepCopy(i int, e *fop.Dirent) {
+	if ds.copies == nil {
+		ds.copies = map[string][]*fop.Attr{}
+	}
+	c := ds.copies[e.Name]
+	if c == nil {
+		c = make([]*fop.Attr, len(ds.subs))
+		ds.copies[e.Name] = c
+	}
+	a := e.Attr
+	c[i] = &a
+}
+
+// mergeCopies gives the subdirectory e, listed by dirSet, the attributes
+// merged from its copies on every set: the same rule as Lookup's.
+func (ds *dirStream) mergeCopies(e *fop.Dirent) {
+	c := ds.copies[e.Name]
+	if c == nil || e.Gfid.IsZero() {
+		return
+	}
+	c[ds.dirSet] = &e.Attr
+	e.Attr, _ = mergeDir(c)
+	c[ds.dirSet] = nil
+}
+
 // seek returns the cursor after the entry numbered cookie.
 func (ds *dirStream) seek(ctx context.Context, cookie uint64) (cursor, error) {
 	if cookie == 0 {
+		ds.copies = nil
 		return cursor{}, nil
 	}
 	if c, ok := ds.marks[cookie]; ok {
@@ -158,6 +196,7 @@ func (ds *dirStream) seek(ctx context.Context, cookie uint64) (cursor, error) {
 // rescan reads the stream from the start to the entry numbered cookie.
 func (ds *dirStream) rescan(ctx context.Context, cookie uint64) (cursor, error) {
 	var pos cursor
+	ds.copies = nil
 	for n := uint64(0); n < cookie; {
 		if pos.set >= len(ds.subs) {
 			return pos, nil // the directory shrank: resume at its end

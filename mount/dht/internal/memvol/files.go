@@ -161,16 +161,20 @@ func (v *Vol) Opendir(_ context.Context, g fop.Gfid) (fop.Dir, error) {
 	if err := v.begin("opendir"); err != nil {
 		return nil, err
 	}
-	if _, err := v.dir(g); err != nil {
+	d, err := v.dir(g)
+	if err != nil {
 		return nil, err
 	}
-	return &dir{v: v, gfid: g}, nil
+	d.opendirs++
+	return &dir{v: v, gfid: g, ino: d}, nil
 }
 
 // dir is an open directory of a Vol; cookies are insertion numbers.
 type dir struct {
-	v    *Vol
-	gfid fop.Gfid
+	v        *Vol
+	gfid     fop.Gfid
+	ino      *inode
+	released bool
 }
 
 func (d *dir) Readdir(_ context.Context, cookie uint64, max int) ([]fop.Dirent, bool, error) {
@@ -196,4 +200,18 @@ func (d *dir) Readdir(_ context.Context, cookie uint64, max int) ([]fop.Dirent, 
 	return all, true, nil
 }
 
-func (d *dir) Release(context.Context) error { return nil }
+// Release closes the directory; a removed directory goes with its last
+// Release.
+func (d *dir) Release(context.Context) error {
+	d.v.mu.Lock()
+	defer d.v.mu.Unlock()
+	if d.released {
+		return errf(syscall.EBADF, "memvol %s: directory released twice", d.v.Name)
+	}
+	d.released = true
+	d.v.calls["releasedir"]++
+	if d.ino.opendirs--; d.ino.opendirs == 0 && d.ino.removed {
+		delete(d.v.inodes, d.gfid)
+	}
+	return nil
+}

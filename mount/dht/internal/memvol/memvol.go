@@ -2,7 +2,8 @@
 // the brick client: a POSIX-like tree of inodes addressed by gfid, with
 // dht linkto files (MknodLinkto), call counters and injected failures. It
 // answers like a brick where dht depends on it: an unknown gfid is ESTALE,
-// a missing name ENOENT, and a gfid already in use EEXIST.
+// a missing name ENOENT, a gfid already in use EEXIST, and a directory
+// removed while open resolves by gfid (nlink 0) until its last Release.
 package memvol
 
 import (
@@ -37,6 +38,11 @@ type inode struct {
 	data    []byte
 	xattrs  map[string][]byte
 	entries map[string]dent // directories
+	// opendirs counts the open Dirs of a directory; a directory removed
+	// while open keeps resolving by gfid (nlink 0) until the last
+	// Release, as on a brick.
+	opendirs int
+	removed  bool
 }
 
 type dent struct {
@@ -152,6 +158,9 @@ func (v *Vol) dir(g fop.Gfid) (*inode, error) {
 	}
 	if d.entries == nil {
 		return nil, errf(syscall.ENOTDIR, "memvol: %s", g)
+	}
+	if d.removed {
+		return nil, errf(syscall.ENOENT, "memvol: %s removed", g)
 	}
 	return d, nil
 }

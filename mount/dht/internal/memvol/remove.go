@@ -44,7 +44,10 @@ func (v *Vol) unlinkLocked(d *inode, name string, ino *inode) {
 	d.attr.Mtime, d.attr.Ctime = stamp(), stamp()
 	if isDir(ino.attr.Mode) {
 		d.attr.Nlink--
-		delete(v.inodes, ino.attr.Gfid)
+		ino.removed, ino.attr.Nlink, ino.attr.Ctime = true, 0, stamp()
+		if ino.opendirs == 0 {
+			delete(v.inodes, ino.attr.Gfid)
+		}
 		return
 	}
 	ino.attr.Nlink--
