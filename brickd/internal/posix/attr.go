@@ -20,11 +20,11 @@ type Attr struct {
 const LinktoMode = unix.S_IFREG | unix.S_ISVTX
 
 // attrOf builds the Attr of an inode from its stat; it reads the linkto of
-// a file shaped like a pointer file through the inode's fd.
-func attrOf(g gfid.Gfid, st unix.Stat_t, fd int) Attr {
+// a file shaped like a pointer file through r.
+func attrOf(g gfid.Gfid, st unix.Stat_t, r ref) Attr {
 	a := Attr{Gfid: g, Stat: st, Nlink: reportedNlink(g, &st)}
 	if isPointerShaped(&st) {
-		if v, err := fgetxattr(fd, xattrLinkto); err == nil {
+		if v, err := r.getxattr(xattrLinkto); err == nil {
 			a.Linkto = string(v)
 		}
 	}
@@ -52,7 +52,7 @@ func (in *Inode) attr() (Attr, error) {
 	if err != nil {
 		return Attr{}, err
 	}
-	return attrOf(in.Gfid, st, in.fd), nil
+	return attrOf(in.Gfid, st, in.ref), nil
 }
 
 // Getattr returns the attributes of g.

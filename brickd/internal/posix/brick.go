@@ -31,6 +31,7 @@ type Brick struct {
 	unlinked int // .mortar/unlink
 
 	dirs   *dirCache
+	fan    fanout       // which handle directories exist
 	inodes shardedMutex // serialises name-count changes and xattrops per gfid
 	opens  openCounts
 	odirs  openDirs

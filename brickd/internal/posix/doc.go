@@ -17,8 +17,10 @@
 //     opened (resolve.go). Unknown gfids are ESTALE.
 //   - The only links the kernel follows are the /proc/self/fd magic links
 //     of fds this package holds, to reach the inode of an O_PATH fd for
-//     xattrs, chmod, utimes and reopening (procfd.go). Following such a
-//     link lands on the inode itself, even when it is a symlink.
+//     xattrs, chmod, utimes, truncate and reopening (ref.go). Following
+//     such a link lands on the inode itself, even when it is a symlink.
+//     Real fds (directories, open files, files just made) are used with
+//     the f* calls directly, which spares a walk through procfs.
 //
 // Every inode reference is an *Inode that owns one fd; callers Close it.
 // Directory fds are cached (dircache.go), the cache hands out duplicates.

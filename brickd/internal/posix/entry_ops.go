@@ -8,6 +8,7 @@ import (
 // Mkdir makes directory name in parent with n's gfid, mode and owner. The
 // kernel applies a setgid parent's group and S_ISGID, and a default ACL.
 func (b *Brick) Mkdir(parent gfid.Gfid, name string, n NewInode) (Attr, error) {
+	n.Mode = unix.S_IFDIR | n.Mode&0o7777
 	return b.makeNode(parent, name, n, func(dirfd int) error {
 		return mkdirat(dirfd, name, n.Mode&0o1777)
 	})
@@ -61,11 +62,11 @@ func (b *Brick) mknodRegular(parent gfid.Gfid, name string, n NewInode) (Attr, e
 		return Attr{}, err
 	}
 	defer dir.Close()
-	fd, err := b.makeFile(dir, name, n)
+	fd, err := b.makeFile(dir, name, n, false)
 	if err != nil {
 		return Attr{}, err
 	}
-	in := &Inode{Gfid: n.Gfid, fd: fd}
+	in := &Inode{Gfid: n.Gfid, ref: fdRef(fd)}
 	defer in.Close()
 	return in.attr()
 }
@@ -105,17 +106,17 @@ func (b *Brick) makeNode(parent gfid.Gfid, name string, n NewInode, mk func(dirf
 
 // initNode opens the just-made name in dir and initialises it.
 func (b *Brick) initNode(dir *Inode, parent gfid.Gfid, name string, n NewInode) (*Inode, error) {
-	in, err := openEntry(dir.fd, name)
+	in, err := openNew(dir.fd, name, n.Mode&unix.S_IFMT == unix.S_IFDIR)
 	if err != nil {
 		return nil, err
 	}
-	if err := initNew(in.fd, &dir.st, n); err != nil {
+	if err := initNew(in.ref, &dir.st, n); err != nil {
 		in.Close()
 		return nil, err
 	}
 	in.Gfid = n.Gfid
 	if in.IsDir() {
-		err = b.symlinkDirHandle(n.Gfid, parent, name)
+		err = b.newDirHandle(n.Gfid, parent, name)
 		if err == nil {
 			b.dirs.add(n.Gfid, in.fd)
 		}
@@ -126,7 +127,29 @@ func (b *Brick) initNode(dir *Inode, parent gfid.Gfid, name string, n NewInode) 
 		in.Close()
 		return nil, err
 	}
-	touchNew(in.fd)
+	touchNew(in.ref)
+	return in, nil
+}
+
+// openNew opens the entry name just made in dirfd, as a directory (a real
+// fd) or as anything else (O_PATH), without following it. It has no gfid
+// yet: initNew sets it with XATTR_CREATE, which refuses an inode that has.
+func openNew(dirfd int, name string, dir bool) (*Inode, error) {
+	in := &Inode{}
+	var err error
+	if dir {
+		in.fd, err = openDirAt(dirfd, name)
+	} else {
+		in.fd, err = openPath(dirfd, name)
+		in.opath = true
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := in.stat(); err != nil {
+		in.Close()
+		return nil, err
+	}
 	return in, nil
 }
 

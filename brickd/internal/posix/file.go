@@ -75,7 +75,7 @@ func (f *File) Stat() (Attr, error) {
 	if err != nil {
 		return Attr{}, err
 	}
-	return attrOf(f.Gfid, st, f.fd), nil
+	return attrOf(f.Gfid, st, fdRef(f.fd)), nil
 }
 
 // ReadAt reads up to len(p) bytes at off; fewer only at end of file.

@@ -38,18 +38,23 @@ func parseDirHandle(target string) (gfid.Gfid, string, error) {
 	return p, name, nil
 }
 
-// withHandleDir runs op; when it fails with ENOENT because the handle's
-// xx/yy directories are missing, it makes them and runs op again.
+// withHandleDir runs op, which makes an entry in g's handle directory
+// xx/yy, after making that directory when it is not known to exist
+// (fanout.go). When op finds it missing all the same (ENOENT: removed
+// behind the brick's back), it is made again and op runs once more.
 func (b *Brick) withHandleDir(g gfid.Gfid, op func() error) error {
+	if !b.fan.has(g) {
+		if err := b.makeHandleDir(g); err != nil {
+			return err
+		}
+	}
 	err := op()
 	if !errors.Is(err, unix.ENOENT) {
 		return err
 	}
-	dir := g.HandleDir()
-	for _, d := range []string{dir[:2], dir} {
-		if err := mkdirat(b.handles, d, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
-			return err
-		}
+	b.fan.forget(g)
+	if err := b.makeHandleDir(g); err != nil {
+		return err
 	}
 	return op()
 }
@@ -59,6 +64,14 @@ func (b *Brick) withHandleDir(g gfid.Gfid, op func() error) error {
 func (b *Brick) linkHandle(g gfid.Gfid, fd int) error {
 	return b.withHandleDir(g, func() error {
 		return linkFd(fd, b.handles, g.HandlePath())
+	})
+}
+
+// newDirHandle makes the handle symlink of the new directory g at (parent,
+// name). It fails with EEXIST when g has a handle.
+func (b *Brick) newDirHandle(g, parent gfid.Gfid, name string) error {
+	return b.withHandleDir(g, func() error {
+		return symlinkat(dirHandleTarget(parent, name), b.handles, g.HandlePath())
 	})
 }
 

@@ -7,10 +7,11 @@ import (
 
 // Inode is a reference to one inode of the brick, holding an fd on the
 // inode itself: O_RDONLY|O_DIRECTORY for a directory, O_PATH|O_NOFOLLOW for
-// anything else (a symlink is the symlink). The caller closes it.
+// anything else (a symlink is the symlink), or the O_RDWR fd of a file just
+// made. The caller closes it.
 type Inode struct {
-	Gfid gfid.Gfid // zero for an entry that has no gfid yet
-	fd   int
+	Gfid gfid.Gfid   // zero for an entry that has no gfid yet
+	ref              // the fd, and whether it is O_PATH
 	st   unix.Stat_t // as of the open
 }
 
@@ -34,9 +35,9 @@ func (in *Inode) stat() (unix.Stat_t, error) {
 	return st, err
 }
 
-// readGfid reads the gfid xattr of fd; a missing one is the zero gfid.
-func readGfid(fd int) (gfid.Gfid, error) {
-	v, err := fgetxattr(fd, xattrGfid)
+// readGfid reads the gfid xattr of r; a missing one is the zero gfid.
+func readGfid(r ref) (gfid.Gfid, error) {
+	v, err := r.getxattr(xattrGfid)
 	if err == unix.ENODATA {
 		return gfid.Gfid{}, nil
 	}
@@ -58,7 +59,7 @@ func openEntry(dirfd int, name string) (*Inode, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &Inode{fd: fd}
+	in := &Inode{ref: pathRef(fd)}
 	if _, err := in.stat(); err != nil {
 		in.Close()
 		return nil, err
@@ -72,13 +73,13 @@ func openEntry(dirfd int, name string) (*Inode, error) {
 			return nil, err
 		}
 		closeFd(in.fd)
-		in.fd = dfd
+		in.ref = fdRef(dfd)
 		if _, err := in.stat(); err != nil {
 			in.Close()
 			return nil, err
 		}
 	}
-	g, err := readGfid(in.fd)
+	g, err := readGfid(in.ref)
 	if err != nil {
 		in.Close()
 		return nil, err

@@ -87,7 +87,7 @@ func setMode(node *Inode, in SetattrIn, _ *File) error {
 	if isLnk(&node.st) {
 		return unix.EOPNOTSUPP // as fchmodat(AT_SYMLINK_NOFOLLOW) on Linux
 	}
-	return chmodFd(node.fd, in.Mode&0o7777)
+	return node.chmod(in.Mode & 0o7777)
 }
 
 func setSize(node *Inode, in SetattrIn, f *File) error {
@@ -101,7 +101,7 @@ func setSize(node *Inode, in SetattrIn, f *File) error {
 	case f != nil:
 		return f.Truncate(int64(in.Size))
 	}
-	return ignoringEINTR(func() error { return unix.Truncate(procPath(node.fd), int64(in.Size)) })
+	return node.truncate(int64(in.Size))
 }
 
 func setTimes(node *Inode, in SetattrIn, _ *File) error {
@@ -122,7 +122,7 @@ func setTimes(node *Inode, in SetattrIn, _ *File) error {
 	if ts[0] == omit && ts[1] == omit {
 		return nil
 	}
-	return utimensFd(node.fd, ts)
+	return node.utimens(ts)
 }
 
 // Readlink returns the target of the symlink g (EINVAL for anything else).

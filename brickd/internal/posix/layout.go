@@ -19,8 +19,8 @@ const (
 )
 
 // initLayout opens the brick root and makes or checks everything of
-// .mortar: brick.json, handles/, index/dirty/, unlink/ (emptied), and the
-// root's gfid.
+// .mortar: brick.json, handles/ (and which of its directories exist),
+// index/dirty/, unlink/ (emptied), and the root's gfid.
 func (b *Brick) initLayout(volumeID string) error {
 	fd, err := openat(unix.AT_FDCWD, b.path, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
@@ -52,15 +52,19 @@ func (b *Brick) initLayout(volumeID string) error {
 	if err := b.initInfo(volumeID); err != nil {
 		return err
 	}
+	if err := b.loadFanout(); err != nil {
+		return err
+	}
 	return b.emptyUnlinked()
 }
 
 // initRootGfid gives the root the root gfid, or checks that it has it. It
 // is also the check that the filesystem takes trusted.* xattrs.
 func (b *Brick) initRootGfid() error {
-	v, err := fgetxattr(b.root, xattrGfid)
+	root := fdRef(b.root)
+	v, err := root.getxattr(xattrGfid)
 	if errors.Is(err, unix.ENODATA) {
-		err = fsetxattr(b.root, xattrGfid, gfid.Root[:], unix.XATTR_CREATE)
+		err = root.setxattr(xattrGfid, gfid.Root[:], unix.XATTR_CREATE)
 		if err == nil {
 			return nil
 		}

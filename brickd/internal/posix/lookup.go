@@ -44,7 +44,7 @@ func (b *Brick) Lookup(parent gfid.Gfid, name string, gfidReq gfid.Gfid, wantPen
 	}
 	e := Entry{Attr: a}
 	if wantPending {
-		e.Pending, err = readPending(in.fd)
+		e.Pending, err = readPending(in.ref)
 	}
 	return e, err
 }
@@ -60,10 +60,10 @@ func (b *Brick) assignGfid(in *Inode, parent gfid.Gfid, name string, g gfid.Gfid
 	if _, err := lstatAt(b.handles, g.HandlePath()); err == nil {
 		return unix.EEXIST // the gfid belongs to another inode
 	}
-	err := fsetxattr(in.fd, xattrGfid, g[:], unix.XATTR_CREATE)
+	err := in.setxattr(xattrGfid, g[:], unix.XATTR_CREATE)
 	if errors.Is(err, unix.EEXIST) {
 		// A concurrent lookup won: use its gfid.
-		in.Gfid, err = readGfid(in.fd)
+		in.Gfid, err = readGfid(in.ref)
 		return err
 	}
 	if err != nil {
@@ -76,7 +76,7 @@ func (b *Brick) assignGfid(in *Inode, parent gfid.Gfid, name string, g gfid.Gfid
 		err = b.linkHandle(g, in.fd)
 	}
 	if err != nil {
-		_ = fremovexattr(in.fd, xattrGfid)
+		_ = in.removexattr(xattrGfid)
 		in.Gfid = gfid.Gfid{}
 	}
 	return err

@@ -39,10 +39,10 @@ func validBrickID(id string) bool {
 	return id != "" && len(id) <= 128 && !strings.ContainsAny(id, "\x00/")
 }
 
-// readPending reads every changelog xattr of the inode of fd, sorted by
+// readPending reads every changelog xattr of the inode of r, sorted by
 // brick id. Malformed values are skipped.
-func readPending(fd int) ([]Pending, error) {
-	names, err := flistxattr(fd)
+func readPending(r ref) ([]Pending, error) {
+	names, err := r.listxattr()
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func readPending(fd int) ([]Pending, error) {
 		if !ok {
 			continue
 		}
-		v, err := fgetxattr(fd, n)
+		v, err := r.getxattr(n)
 		if errors.Is(err, unix.ENODATA) || (err == nil && len(v) != 12) {
 			continue
 		}
@@ -97,7 +97,7 @@ func (b *Brick) Xattrop(g gfid.Gfid, deltas []PendingDelta) ([]Pending, error) {
 	defer in.Close()
 	unlock := b.inodes.lock(g)
 	defer unlock()
-	cur, err := readPending(in.fd)
+	cur, err := readPending(in.ref)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (b *Brick) applyDelta(in *Inode, cur []Pending, d PendingDelta) ([]Pending,
 	if c1 || c2 || c3 {
 		b.log.Warn("changelog counter out of range, clamped", "brick", b.path, "gfid", in.Gfid, "for", d.BrickID)
 	}
-	return cur, fsetxattr(in.fd, xattrPending+d.BrickID, p.encode(), 0)
+	return cur, in.setxattr(xattrPending+d.BrickID, p.encode(), 0)
 }
 
 // updateDirty keeps .mortar/index/dirty/<gfid> in step with the counters:

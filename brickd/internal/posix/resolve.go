@@ -19,16 +19,16 @@ func (b *Brick) Resolve(g gfid.Gfid) (*Inode, error) {
 	if g == gfid.Root || b.dirs.has(g) {
 		return b.resolveDir(g)
 	}
-	fd, err := b.openHandle(g)
+	r, err := b.openHandle(g)
 	if err == unix.ESTALE {
 		if pfd, ok := b.odirs.dup(g); ok {
-			fd, err = pfd, nil // a directory removed while open
+			r, err = fdRef(pfd), nil // a directory removed while open
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	in := &Inode{Gfid: g, fd: fd}
+	in := &Inode{Gfid: g, ref: r}
 	if _, err := in.stat(); err != nil {
 		in.Close()
 		return nil, err
@@ -38,7 +38,7 @@ func (b *Brick) Resolve(g gfid.Gfid) (*Inode, error) {
 	}
 	// A symlink is a symlink inode (its hard link carries its gfid) or a
 	// directory handle (which has no xattrs).
-	if own, _ := readGfid(fd); own == g {
+	if own, _ := readGfid(r); own == g {
 		return in, nil
 	}
 	in.Close()
@@ -47,15 +47,15 @@ func (b *Brick) Resolve(g gfid.Gfid) (*Inode, error) {
 
 // openHandle opens the handle of g, in handles/ or, for an inode unlinked
 // while open, in unlink/, as an O_PATH fd.
-func (b *Brick) openHandle(g gfid.Gfid) (int, error) {
+func (b *Brick) openHandle(g gfid.Gfid) (ref, error) {
 	fd, err := openPath(b.handles, g.HandlePath())
 	if errors.Is(err, unix.ENOENT) {
 		fd, err = openPath(b.unlinked, g.String())
 	}
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-		return -1, unix.ESTALE
+		return ref{fd: -1}, unix.ESTALE
 	}
-	return fd, err
+	return pathRef(fd), err
 }
 
 // resolveDir returns the directory inode of g.
@@ -64,7 +64,7 @@ func (b *Brick) resolveDir(g gfid.Gfid) (*Inode, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &Inode{Gfid: g, fd: fd}
+	in := &Inode{Gfid: g, ref: fdRef(fd)}
 	if _, err := in.stat(); err != nil {
 		in.Close()
 		return nil, err
@@ -139,7 +139,7 @@ func (b *Brick) openChain(top int, chain []link) (int, error) {
 		if err != nil {
 			return -1, staleIfMissing(err)
 		}
-		if got, err := readGfid(child); err != nil || got != l.dir {
+		if got, err := readGfid(fdRef(child)); err != nil || got != l.dir {
 			closeFd(child)
 			return -1, unix.ESTALE
 		}

@@ -152,16 +152,6 @@ func fchownFd(fd, uid, gid int) error {
 	})
 }
 
-// chmodFd changes the mode of the inode of fd (not a symlink).
-func chmodFd(fd int, mode uint32) error {
-	return ignoringEINTR(func() error { return unix.Chmod(procPath(fd), mode) })
-}
-
-// utimensFd sets the times of the inode of fd (a symlink itself).
-func utimensFd(fd int, ts []unix.Timespec) error {
-	return ignoringEINTR(func() error { return unix.UtimesNanoAt(unix.AT_FDCWD, procPath(fd), ts, 0) })
-}
-
 // seek is lseek(2).
 func seek(fd int, off int64, whence int) (int64, error) {
 	var r int64

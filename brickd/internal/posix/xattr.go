@@ -51,7 +51,7 @@ func (b *Brick) Getxattr(g gfid.Gfid, name string) ([]byte, error) {
 		return nil, err
 	}
 	defer in.Close()
-	return fgetxattr(in.fd, name)
+	return in.getxattr(name)
 }
 
 // Setxattr sets attribute name of g (flags XATTR_CREATE, XATTR_REPLACE).
@@ -72,7 +72,7 @@ func (b *Brick) Setxattr(g gfid.Gfid, name string, value []byte, flags int) erro
 		return err
 	}
 	defer in.Close()
-	return fsetxattr(in.fd, name, value, flags)
+	return in.setxattr(name, value, flags)
 }
 
 // Listxattr lists the attribute names of g that clients may see.
@@ -82,7 +82,7 @@ func (b *Brick) Listxattr(g gfid.Gfid) ([]string, error) {
 		return nil, err
 	}
 	defer in.Close()
-	names, err := flistxattr(in.fd)
+	names, err := in.listxattr()
 	if err != nil {
 		return nil, err
 	}
@@ -108,5 +108,5 @@ func (b *Brick) Removexattr(g gfid.Gfid, name string) error {
 		return err
 	}
 	defer in.Close()
-	return fremovexattr(in.fd, name)
+	return in.removexattr(name)
 }

@@ -7,9 +7,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Extended attribute system calls on paths: callers pass procPath(fd) (the
-// following variants land on the fd's inode) or procEntry(dirfd, name)
-// with the l* variants. Values and lists are read with a growing buffer.
+// Extended attribute system calls on paths: ref (ref.go) passes procPath(fd)
+// for an O_PATH fd (the following variants land on the fd's inode), the
+// directory listing procEntry(dirfd, name) with the l* variants. Values and
+// lists are read with a growing buffer.
 
 // getxattrPath reads attribute name of path; follow selects getxattr over
 // lgetxattr.
@@ -18,14 +19,20 @@ func getxattrPath(path, name string, follow bool) ([]byte, error) {
 	if follow {
 		get = unix.Getxattr
 	}
-	buf := make([]byte, 256)
+	return growing(256, 1<<17, func(buf []byte) (int, error) { return get(path, name, buf) })
+}
+
+// growing calls fill with a buffer of size bytes, larger ones (up to max)
+// while it answers ERANGE, and returns what it filled. EINTR is retried.
+func growing(size, max int, fill func(buf []byte) (int, error)) ([]byte, error) {
+	buf := make([]byte, size)
 	for {
 		var n int
 		err := ignoringEINTR(func() (err error) {
-			n, err = get(path, name, buf)
+			n, err = fill(buf)
 			return err
 		})
-		if errors.Is(err, unix.ERANGE) && len(buf) < 1<<17 {
+		if errors.Is(err, unix.ERANGE) && len(buf) < max {
 			buf = make([]byte, len(buf)*4)
 			continue
 		}
@@ -33,43 +40,6 @@ func getxattrPath(path, name string, follow bool) ([]byte, error) {
 			return nil, err
 		}
 		return buf[:n], nil
-	}
-}
-
-// fgetxattr reads attribute name of the inode of fd (any fd).
-func fgetxattr(fd int, name string) ([]byte, error) {
-	return getxattrPath(procPath(fd), name, true)
-}
-
-// fsetxattr sets attribute name of the inode of fd (any fd).
-func fsetxattr(fd int, name string, value []byte, flags int) error {
-	return ignoringEINTR(func() error {
-		return unix.Setxattr(procPath(fd), name, value, flags)
-	})
-}
-
-// fremovexattr removes attribute name of the inode of fd.
-func fremovexattr(fd int, name string) error {
-	return ignoringEINTR(func() error { return unix.Removexattr(procPath(fd), name) })
-}
-
-// flistxattr lists the attribute names of the inode of fd.
-func flistxattr(fd int) ([]string, error) {
-	buf := make([]byte, 1024)
-	for {
-		var n int
-		err := ignoringEINTR(func() (err error) {
-			n, err = unix.Listxattr(procPath(fd), buf)
-			return err
-		})
-		if errors.Is(err, unix.ERANGE) && len(buf) < 1<<20 {
-			buf = make([]byte, len(buf)*4)
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return splitNames(buf[:n]), nil
 	}
 }
 
