@@ -51,6 +51,9 @@ const (
 	EventKind_EVENT_INODE EventKind = 3
 	// The server dropped events for this session: drop every cache.
 	EventKind_EVENT_OVERFLOW EventKind = 4
+	// Another session waits for an internal lock (Inodelk) this session
+	// holds on gfid in domain: release it soon (eager locking).
+	EventKind_EVENT_LOCK_CONTENTION EventKind = 5
 )
 
 // Enum value maps for EventKind.
@@ -61,13 +64,15 @@ var (
 		2: "EVENT_ENTRY",
 		3: "EVENT_INODE",
 		4: "EVENT_OVERFLOW",
+		5: "EVENT_LOCK_CONTENTION",
 	}
 	EventKind_value = map[string]int32{
-		"EVENT_UNKNOWN":  0,
-		"EVENT_SESSION":  1,
-		"EVENT_ENTRY":    2,
-		"EVENT_INODE":    3,
-		"EVENT_OVERFLOW": 4,
+		"EVENT_UNKNOWN":         0,
+		"EVENT_SESSION":         1,
+		"EVENT_ENTRY":           2,
+		"EVENT_INODE":           3,
+		"EVENT_OVERFLOW":        4,
+		"EVENT_LOCK_CONTENTION": 5,
 	}
 )
 
@@ -375,6 +380,7 @@ type Event struct {
 	Gfid          []byte                 `protobuf:"bytes,5,opt,name=gfid,proto3" json:"gfid,omitempty"`                         // EVENT_INODE
 	Parent        []byte                 `protobuf:"bytes,6,opt,name=parent,proto3" json:"parent,omitempty"`                     // EVENT_ENTRY
 	Name          []byte                 `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`                         // EVENT_ENTRY
+	Domain        string                 `protobuf:"bytes,8,opt,name=domain,proto3" json:"domain,omitempty"`                     // EVENT_LOCK_CONTENTION (gfid is set too)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -456,6 +462,13 @@ func (x *Event) GetName() []byte {
 		return x.Name
 	}
 	return nil
+}
+
+func (x *Event) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
 }
 
 type Timespec struct {
@@ -1265,14 +1278,17 @@ func (x *SetattrRequest) GetFd() uint64 {
 }
 
 type CreateRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
-	Parent        []byte                 `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
-	Name          []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	Gfid          []byte                 `protobuf:"bytes,4,opt,name=gfid,proto3" json:"gfid,omitempty"`    // chosen by the client, identical on every replica
-	Mode          uint32                 `protobuf:"varint,5,opt,name=mode,proto3" json:"mode,omitempty"`   // permission bits, umask already applied
-	Flags         uint32                 `protobuf:"varint,6,opt,name=flags,proto3" json:"flags,omitempty"` // open(2) flags; O_CREAT is implied, O_EXCL honoured
-	Caller        *Caller                `protobuf:"bytes,7,opt,name=caller,proto3" json:"caller,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Session uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
+	Parent  []byte                 `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
+	Name    []byte                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Gfid    []byte                 `protobuf:"bytes,4,opt,name=gfid,proto3" json:"gfid,omitempty"`    // chosen by the client, identical on every replica
+	Mode    uint32                 `protobuf:"varint,5,opt,name=mode,proto3" json:"mode,omitempty"`   // permission bits as asked (see umask)
+	Flags   uint32                 `protobuf:"varint,6,opt,name=flags,proto3" json:"flags,omitempty"` // open(2) flags; O_CREAT is implied, O_EXCL honoured
+	Caller  *Caller                `protobuf:"bytes,7,opt,name=caller,proto3" json:"caller,omitempty"`
+	// umask of the creating process: applied by the brick unless the parent
+	// directory has a default ACL, which then rules (as on a local disk).
+	Umask         uint32 `protobuf:"varint,8,opt,name=umask,proto3" json:"umask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1356,6 +1372,13 @@ func (x *CreateRequest) GetCaller() *Caller {
 	return nil
 }
 
+func (x *CreateRequest) GetUmask() uint32 {
+	if x != nil {
+		return x.Umask
+	}
+	return 0
+}
+
 type CreateReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Errno         int32                  `protobuf:"varint,1,opt,name=errno,proto3" json:"errno,omitempty"`
@@ -1424,6 +1447,7 @@ type MkdirRequest struct {
 	Gfid          []byte                 `protobuf:"bytes,4,opt,name=gfid,proto3" json:"gfid,omitempty"`
 	Mode          uint32                 `protobuf:"varint,5,opt,name=mode,proto3" json:"mode,omitempty"`
 	Caller        *Caller                `protobuf:"bytes,6,opt,name=caller,proto3" json:"caller,omitempty"`
+	Umask         uint32                 `protobuf:"varint,7,opt,name=umask,proto3" json:"umask,omitempty"` // as CreateRequest.umask
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1500,6 +1524,13 @@ func (x *MkdirRequest) GetCaller() *Caller {
 	return nil
 }
 
+func (x *MkdirRequest) GetUmask() uint32 {
+	if x != nil {
+		return x.Umask
+	}
+	return 0
+}
+
 type MknodRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Session uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
@@ -1511,6 +1542,7 @@ type MknodRequest struct {
 	Caller  *Caller                `protobuf:"bytes,7,opt,name=caller,proto3" json:"caller,omitempty"`
 	// linkto makes a dht pointer file naming this replica set (mode is ignored).
 	Linkto        string `protobuf:"bytes,8,opt,name=linkto,proto3" json:"linkto,omitempty"`
+	Umask         uint32 `protobuf:"varint,9,opt,name=umask,proto3" json:"umask,omitempty"` // as CreateRequest.umask
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1599,6 +1631,13 @@ func (x *MknodRequest) GetLinkto() string {
 		return x.Linkto
 	}
 	return ""
+}
+
+func (x *MknodRequest) GetUmask() uint32 {
+	if x != nil {
+		return x.Umask
+	}
+	return 0
 }
 
 type SymlinkRequest struct {
@@ -3850,6 +3889,272 @@ func (x *XattropReply) GetPending() []*Pending {
 	return nil
 }
 
+type IndexListRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
+	Index         string                 `protobuf:"bytes,2,opt,name=index,proto3" json:"index,omitempty"` // "dirty"
+	After         []byte                 `protobuf:"bytes,3,opt,name=after,proto3" json:"after,omitempty"` // resume after this gfid (empty: from the start)
+	Max           uint32                 `protobuf:"varint,4,opt,name=max,proto3" json:"max,omitempty"`    // at most this many (0: server default)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IndexListRequest) Reset() {
+	*x = IndexListRequest{}
+	mi := &file_brick_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IndexListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IndexListRequest) ProtoMessage() {}
+
+func (x *IndexListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_brick_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IndexListRequest.ProtoReflect.Descriptor instead.
+func (*IndexListRequest) Descriptor() ([]byte, []int) {
+	return file_brick_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *IndexListRequest) GetSession() uint64 {
+	if x != nil {
+		return x.Session
+	}
+	return 0
+}
+
+func (x *IndexListRequest) GetIndex() string {
+	if x != nil {
+		return x.Index
+	}
+	return ""
+}
+
+func (x *IndexListRequest) GetAfter() []byte {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+func (x *IndexListRequest) GetMax() uint32 {
+	if x != nil {
+		return x.Max
+	}
+	return 0
+}
+
+type IndexListReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Errno         int32                  `protobuf:"varint,1,opt,name=errno,proto3" json:"errno,omitempty"`
+	Gfids         [][]byte               `protobuf:"bytes,2,rep,name=gfids,proto3" json:"gfids,omitempty"` // in ascending byte order
+	Eof           bool                   `protobuf:"varint,3,opt,name=eof,proto3" json:"eof,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IndexListReply) Reset() {
+	*x = IndexListReply{}
+	mi := &file_brick_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IndexListReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IndexListReply) ProtoMessage() {}
+
+func (x *IndexListReply) ProtoReflect() protoreflect.Message {
+	mi := &file_brick_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IndexListReply.ProtoReflect.Descriptor instead.
+func (*IndexListReply) Descriptor() ([]byte, []int) {
+	return file_brick_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *IndexListReply) GetErrno() int32 {
+	if x != nil {
+		return x.Errno
+	}
+	return 0
+}
+
+func (x *IndexListReply) GetGfids() [][]byte {
+	if x != nil {
+		return x.Gfids
+	}
+	return nil
+}
+
+func (x *IndexListReply) GetEof() bool {
+	if x != nil {
+		return x.Eof
+	}
+	return false
+}
+
+type RchecksumRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
+	Gfid          []byte                 `protobuf:"bytes,2,opt,name=gfid,proto3" json:"gfid,omitempty"`
+	Fd            uint64                 `protobuf:"varint,3,opt,name=fd,proto3" json:"fd,omitempty"` // 0: anonymous
+	Offset        int64                  `protobuf:"varint,4,opt,name=offset,proto3" json:"offset,omitempty"`
+	Length        int64                  `protobuf:"varint,5,opt,name=length,proto3" json:"length,omitempty"` // bytes to cover; at most 64 MiB per call
+	Chunk         uint32                 `protobuf:"varint,6,opt,name=chunk,proto3" json:"chunk,omitempty"`   // chunk size; each chunk gets one checksum
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RchecksumRequest) Reset() {
+	*x = RchecksumRequest{}
+	mi := &file_brick_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RchecksumRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RchecksumRequest) ProtoMessage() {}
+
+func (x *RchecksumRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_brick_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RchecksumRequest.ProtoReflect.Descriptor instead.
+func (*RchecksumRequest) Descriptor() ([]byte, []int) {
+	return file_brick_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *RchecksumRequest) GetSession() uint64 {
+	if x != nil {
+		return x.Session
+	}
+	return 0
+}
+
+func (x *RchecksumRequest) GetGfid() []byte {
+	if x != nil {
+		return x.Gfid
+	}
+	return nil
+}
+
+func (x *RchecksumRequest) GetFd() uint64 {
+	if x != nil {
+		return x.Fd
+	}
+	return 0
+}
+
+func (x *RchecksumRequest) GetOffset() int64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *RchecksumRequest) GetLength() int64 {
+	if x != nil {
+		return x.Length
+	}
+	return 0
+}
+
+func (x *RchecksumRequest) GetChunk() uint32 {
+	if x != nil {
+		return x.Chunk
+	}
+	return 0
+}
+
+type RchecksumReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Errno int32                  `protobuf:"varint,1,opt,name=errno,proto3" json:"errno,omitempty"`
+	// SHA-256 of each chunk from offset, in order; the last chunk may be
+	// short at end of file, and chunks past end of file are not returned.
+	Sums          [][]byte `protobuf:"bytes,2,rep,name=sums,proto3" json:"sums,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RchecksumReply) Reset() {
+	*x = RchecksumReply{}
+	mi := &file_brick_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RchecksumReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RchecksumReply) ProtoMessage() {}
+
+func (x *RchecksumReply) ProtoReflect() protoreflect.Message {
+	mi := &file_brick_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RchecksumReply.ProtoReflect.Descriptor instead.
+func (*RchecksumReply) Descriptor() ([]byte, []int) {
+	return file_brick_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *RchecksumReply) GetErrno() int32 {
+	if x != nil {
+		return x.Errno
+	}
+	return 0
+}
+
+func (x *RchecksumReply) GetSums() [][]byte {
+	if x != nil {
+		return x.Sums
+	}
+	return nil
+}
+
 var File_brick_proto protoreflect.FileDescriptor
 
 const file_brick_proto_rawDesc = "" +
@@ -3857,7 +4162,7 @@ const file_brick_proto_rawDesc = "" +
 	"\vbrick.proto\x12\x0fmortar.brick.v1\">\n" +
 	"\x0eSessionRequest\x12\x14\n" +
 	"\x05brick\x18\x01 \x01(\tR\x05brick\x12\x16\n" +
-	"\x06client\x18\x02 \x01(\tR\x06client\"\xc9\x01\n" +
+	"\x06client\x18\x02 \x01(\tR\x06client\"\xe1\x01\n" +
 	"\x05Event\x12.\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1a.mortar.brick.v1.EventKindR\x04kind\x12\x18\n" +
 	"\asession\x18\x02 \x01(\x04R\asession\x12\x19\n" +
@@ -3865,7 +4170,8 @@ const file_brick_proto_rawDesc = "" +
 	"\tvolume_id\x18\x04 \x01(\tR\bvolumeId\x12\x12\n" +
 	"\x04gfid\x18\x05 \x01(\fR\x04gfid\x12\x16\n" +
 	"\x06parent\x18\x06 \x01(\fR\x06parent\x12\x12\n" +
-	"\x04name\x18\a \x01(\fR\x04name\"0\n" +
+	"\x04name\x18\a \x01(\fR\x04name\x12\x16\n" +
+	"\x06domain\x18\b \x01(\tR\x06domain\"0\n" +
 	"\bTimespec\x12\x10\n" +
 	"\x03sec\x18\x01 \x01(\x03R\x03sec\x12\x12\n" +
 	"\x04nsec\x18\x02 \x01(\rR\x04nsec\"\xd5\x02\n" +
@@ -3929,7 +4235,7 @@ const file_brick_proto_rawDesc = "" +
 	"\x05atime\x18\b \x01(\v2\x19.mortar.brick.v1.TimespecR\x05atime\x12/\n" +
 	"\x05mtime\x18\t \x01(\v2\x19.mortar.brick.v1.TimespecR\x05mtime\x12\x0e\n" +
 	"\x02fd\x18\n" +
-	" \x01(\x04R\x02fd\"\xc4\x01\n" +
+	" \x01(\x04R\x02fd\"\xda\x01\n" +
 	"\rCreateRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
@@ -3937,18 +4243,20 @@ const file_brick_proto_rawDesc = "" +
 	"\x04gfid\x18\x04 \x01(\fR\x04gfid\x12\x12\n" +
 	"\x04mode\x18\x05 \x01(\rR\x04mode\x12\x14\n" +
 	"\x05flags\x18\x06 \x01(\rR\x05flags\x12/\n" +
-	"\x06caller\x18\a \x01(\v2\x17.mortar.brick.v1.CallerR\x06caller\"^\n" +
+	"\x06caller\x18\a \x01(\v2\x17.mortar.brick.v1.CallerR\x06caller\x12\x14\n" +
+	"\x05umask\x18\b \x01(\rR\x05umask\"^\n" +
 	"\vCreateReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12)\n" +
 	"\x04attr\x18\x02 \x01(\v2\x15.mortar.brick.v1.AttrR\x04attr\x12\x0e\n" +
-	"\x02fd\x18\x03 \x01(\x04R\x02fd\"\xad\x01\n" +
+	"\x02fd\x18\x03 \x01(\x04R\x02fd\"\xc3\x01\n" +
 	"\fMkdirRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\fR\x04name\x12\x12\n" +
 	"\x04gfid\x18\x04 \x01(\fR\x04gfid\x12\x12\n" +
 	"\x04mode\x18\x05 \x01(\rR\x04mode\x12/\n" +
-	"\x06caller\x18\x06 \x01(\v2\x17.mortar.brick.v1.CallerR\x06caller\"\xd9\x01\n" +
+	"\x06caller\x18\x06 \x01(\v2\x17.mortar.brick.v1.CallerR\x06caller\x12\x14\n" +
+	"\x05umask\x18\a \x01(\rR\x05umask\"\xef\x01\n" +
 	"\fMknodRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
@@ -3957,7 +4265,8 @@ const file_brick_proto_rawDesc = "" +
 	"\x04mode\x18\x05 \x01(\rR\x04mode\x12\x12\n" +
 	"\x04rdev\x18\x06 \x01(\x04R\x04rdev\x12/\n" +
 	"\x06caller\x18\a \x01(\v2\x17.mortar.brick.v1.CallerR\x06caller\x12\x16\n" +
-	"\x06linkto\x18\b \x01(\tR\x06linkto\"\xb3\x01\n" +
+	"\x06linkto\x18\b \x01(\tR\x06linkto\x12\x14\n" +
+	"\x05umask\x18\t \x01(\rR\x05umask\"\xb3\x01\n" +
 	"\x0eSymlinkRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
@@ -4129,13 +4438,33 @@ const file_brick_proto_rawDesc = "" +
 	"\x05entry\x18\x04 \x01(\x05R\x05entry\"X\n" +
 	"\fXattropReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x122\n" +
-	"\apending\x18\x02 \x03(\v2\x18.mortar.brick.v1.PendingR\apending*g\n" +
+	"\apending\x18\x02 \x03(\v2\x18.mortar.brick.v1.PendingR\apending\"j\n" +
+	"\x10IndexListRequest\x12\x18\n" +
+	"\asession\x18\x01 \x01(\x04R\asession\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\tR\x05index\x12\x14\n" +
+	"\x05after\x18\x03 \x01(\fR\x05after\x12\x10\n" +
+	"\x03max\x18\x04 \x01(\rR\x03max\"N\n" +
+	"\x0eIndexListReply\x12\x14\n" +
+	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12\x14\n" +
+	"\x05gfids\x18\x02 \x03(\fR\x05gfids\x12\x10\n" +
+	"\x03eof\x18\x03 \x01(\bR\x03eof\"\x96\x01\n" +
+	"\x10RchecksumRequest\x12\x18\n" +
+	"\asession\x18\x01 \x01(\x04R\asession\x12\x12\n" +
+	"\x04gfid\x18\x02 \x01(\fR\x04gfid\x12\x0e\n" +
+	"\x02fd\x18\x03 \x01(\x04R\x02fd\x12\x16\n" +
+	"\x06offset\x18\x04 \x01(\x03R\x06offset\x12\x16\n" +
+	"\x06length\x18\x05 \x01(\x03R\x06length\x12\x14\n" +
+	"\x05chunk\x18\x06 \x01(\rR\x05chunk\":\n" +
+	"\x0eRchecksumReply\x12\x14\n" +
+	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12\x12\n" +
+	"\x04sums\x18\x02 \x03(\fR\x04sums*\x82\x01\n" +
 	"\tEventKind\x12\x11\n" +
 	"\rEVENT_UNKNOWN\x10\x00\x12\x11\n" +
 	"\rEVENT_SESSION\x10\x01\x12\x0f\n" +
 	"\vEVENT_ENTRY\x10\x02\x12\x0f\n" +
 	"\vEVENT_INODE\x10\x03\x12\x12\n" +
-	"\x0eEVENT_OVERFLOW\x10\x04*\xbb\x01\n" +
+	"\x0eEVENT_OVERFLOW\x10\x04\x12\x19\n" +
+	"\x15EVENT_LOCK_CONTENTION\x10\x05*\xbb\x01\n" +
 	"\fSetattrValid\x12\x10\n" +
 	"\fSETATTR_NONE\x10\x00\x12\x10\n" +
 	"\fSETATTR_MODE\x10\x01\x12\x0f\n" +
@@ -4160,7 +4489,7 @@ const file_brick_proto_rawDesc = "" +
 	"\x06LK_GET\x10\x00\x12\n" +
 	"\n" +
 	"\x06LK_SET\x10\x01\x12\v\n" +
-	"\aLK_SETW\x10\x022\x85\x12\n" +
+	"\aLK_SETW\x10\x022\xa7\x13\n" +
 	"\x05Brick\x12D\n" +
 	"\aSession\x12\x1f.mortar.brick.v1.SessionRequest\x1a\x16.mortar.brick.v1.Event0\x01\x12E\n" +
 	"\x06Lookup\x12\x1e.mortar.brick.v1.LookupRequest\x1a\x1b.mortar.brick.v1.EntryReply\x12D\n" +
@@ -4195,7 +4524,9 @@ const file_brick_proto_rawDesc = "" +
 	"\x02Lk\x12\x1a.mortar.brick.v1.LkRequest\x1a\x18.mortar.brick.v1.LkReply\x12B\n" +
 	"\aInodelk\x12\x1f.mortar.brick.v1.InodelkRequest\x1a\x16.mortar.brick.v1.Reply\x12B\n" +
 	"\aEntrylk\x12\x1f.mortar.brick.v1.EntrylkRequest\x1a\x16.mortar.brick.v1.Reply\x12I\n" +
-	"\aXattrop\x12\x1f.mortar.brick.v1.XattropRequest\x1a\x1d.mortar.brick.v1.XattropReplyB*Z(github.com/mortarfs/mortar/proto/brickpbb\x06proto3"
+	"\aXattrop\x12\x1f.mortar.brick.v1.XattropRequest\x1a\x1d.mortar.brick.v1.XattropReply\x12O\n" +
+	"\tIndexList\x12!.mortar.brick.v1.IndexListRequest\x1a\x1f.mortar.brick.v1.IndexListReply\x12O\n" +
+	"\tRchecksum\x12!.mortar.brick.v1.RchecksumRequest\x1a\x1f.mortar.brick.v1.RchecksumReplyB*Z(github.com/mortarfs/mortar/proto/brickpbb\x06proto3"
 
 var (
 	file_brick_proto_rawDescOnce sync.Once
@@ -4210,7 +4541,7 @@ func file_brick_proto_rawDescGZIP() []byte {
 }
 
 var file_brick_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_brick_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_brick_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_brick_proto_goTypes = []any{
 	(EventKind)(0),           // 0: mortar.brick.v1.EventKind
 	(SetattrValid)(0),        // 1: mortar.brick.v1.SetattrValid
@@ -4267,6 +4598,10 @@ var file_brick_proto_goTypes = []any{
 	(*XattropRequest)(nil),   // 52: mortar.brick.v1.XattropRequest
 	(*PendingDelta)(nil),     // 53: mortar.brick.v1.PendingDelta
 	(*XattropReply)(nil),     // 54: mortar.brick.v1.XattropReply
+	(*IndexListRequest)(nil), // 55: mortar.brick.v1.IndexListRequest
+	(*IndexListReply)(nil),   // 56: mortar.brick.v1.IndexListReply
+	(*RchecksumRequest)(nil), // 57: mortar.brick.v1.RchecksumRequest
+	(*RchecksumReply)(nil),   // 58: mortar.brick.v1.RchecksumReply
 }
 var file_brick_proto_depIdxs = []int32{
 	0,  // 0: mortar.brick.v1.Event.kind:type_name -> mortar.brick.v1.EventKind
@@ -4334,41 +4669,45 @@ var file_brick_proto_depIdxs = []int32{
 	50, // 62: mortar.brick.v1.Brick.Inodelk:input_type -> mortar.brick.v1.InodelkRequest
 	51, // 63: mortar.brick.v1.Brick.Entrylk:input_type -> mortar.brick.v1.EntrylkRequest
 	52, // 64: mortar.brick.v1.Brick.Xattrop:input_type -> mortar.brick.v1.XattropRequest
-	6,  // 65: mortar.brick.v1.Brick.Session:output_type -> mortar.brick.v1.Event
-	15, // 66: mortar.brick.v1.Brick.Lookup:output_type -> mortar.brick.v1.EntryReply
-	14, // 67: mortar.brick.v1.Brick.Getattr:output_type -> mortar.brick.v1.AttrReply
-	14, // 68: mortar.brick.v1.Brick.Setattr:output_type -> mortar.brick.v1.AttrReply
-	19, // 69: mortar.brick.v1.Brick.Create:output_type -> mortar.brick.v1.CreateReply
-	15, // 70: mortar.brick.v1.Brick.Mkdir:output_type -> mortar.brick.v1.EntryReply
-	15, // 71: mortar.brick.v1.Brick.Mknod:output_type -> mortar.brick.v1.EntryReply
-	15, // 72: mortar.brick.v1.Brick.Symlink:output_type -> mortar.brick.v1.EntryReply
-	15, // 73: mortar.brick.v1.Brick.Link:output_type -> mortar.brick.v1.EntryReply
-	24, // 74: mortar.brick.v1.Brick.Unlink:output_type -> mortar.brick.v1.UnlinkReply
-	24, // 75: mortar.brick.v1.Brick.Rmdir:output_type -> mortar.brick.v1.UnlinkReply
-	26, // 76: mortar.brick.v1.Brick.Rename:output_type -> mortar.brick.v1.RenameReply
-	27, // 77: mortar.brick.v1.Brick.Readlink:output_type -> mortar.brick.v1.ReadlinkReply
-	28, // 78: mortar.brick.v1.Brick.Statfs:output_type -> mortar.brick.v1.StatfsReply
-	30, // 79: mortar.brick.v1.Brick.Getxattr:output_type -> mortar.brick.v1.GetxattrReply
-	10, // 80: mortar.brick.v1.Brick.Setxattr:output_type -> mortar.brick.v1.Reply
-	32, // 81: mortar.brick.v1.Brick.Listxattr:output_type -> mortar.brick.v1.ListxattrReply
-	10, // 82: mortar.brick.v1.Brick.Removexattr:output_type -> mortar.brick.v1.Reply
-	34, // 83: mortar.brick.v1.Brick.Open:output_type -> mortar.brick.v1.OpenReply
-	37, // 84: mortar.brick.v1.Brick.Read:output_type -> mortar.brick.v1.ReadReply
-	39, // 85: mortar.brick.v1.Brick.Write:output_type -> mortar.brick.v1.WriteReply
-	10, // 86: mortar.brick.v1.Brick.Flush:output_type -> mortar.brick.v1.Reply
-	10, // 87: mortar.brick.v1.Brick.Fsync:output_type -> mortar.brick.v1.Reply
-	10, // 88: mortar.brick.v1.Brick.Fallocate:output_type -> mortar.brick.v1.Reply
-	43, // 89: mortar.brick.v1.Brick.Lseek:output_type -> mortar.brick.v1.LseekReply
-	10, // 90: mortar.brick.v1.Brick.Release:output_type -> mortar.brick.v1.Reply
-	34, // 91: mortar.brick.v1.Brick.Opendir:output_type -> mortar.brick.v1.OpenReply
-	46, // 92: mortar.brick.v1.Brick.Readdir:output_type -> mortar.brick.v1.ReaddirReply
-	10, // 93: mortar.brick.v1.Brick.Releasedir:output_type -> mortar.brick.v1.Reply
-	49, // 94: mortar.brick.v1.Brick.Lk:output_type -> mortar.brick.v1.LkReply
-	10, // 95: mortar.brick.v1.Brick.Inodelk:output_type -> mortar.brick.v1.Reply
-	10, // 96: mortar.brick.v1.Brick.Entrylk:output_type -> mortar.brick.v1.Reply
-	54, // 97: mortar.brick.v1.Brick.Xattrop:output_type -> mortar.brick.v1.XattropReply
-	65, // [65:98] is the sub-list for method output_type
-	32, // [32:65] is the sub-list for method input_type
+	55, // 65: mortar.brick.v1.Brick.IndexList:input_type -> mortar.brick.v1.IndexListRequest
+	57, // 66: mortar.brick.v1.Brick.Rchecksum:input_type -> mortar.brick.v1.RchecksumRequest
+	6,  // 67: mortar.brick.v1.Brick.Session:output_type -> mortar.brick.v1.Event
+	15, // 68: mortar.brick.v1.Brick.Lookup:output_type -> mortar.brick.v1.EntryReply
+	14, // 69: mortar.brick.v1.Brick.Getattr:output_type -> mortar.brick.v1.AttrReply
+	14, // 70: mortar.brick.v1.Brick.Setattr:output_type -> mortar.brick.v1.AttrReply
+	19, // 71: mortar.brick.v1.Brick.Create:output_type -> mortar.brick.v1.CreateReply
+	15, // 72: mortar.brick.v1.Brick.Mkdir:output_type -> mortar.brick.v1.EntryReply
+	15, // 73: mortar.brick.v1.Brick.Mknod:output_type -> mortar.brick.v1.EntryReply
+	15, // 74: mortar.brick.v1.Brick.Symlink:output_type -> mortar.brick.v1.EntryReply
+	15, // 75: mortar.brick.v1.Brick.Link:output_type -> mortar.brick.v1.EntryReply
+	24, // 76: mortar.brick.v1.Brick.Unlink:output_type -> mortar.brick.v1.UnlinkReply
+	24, // 77: mortar.brick.v1.Brick.Rmdir:output_type -> mortar.brick.v1.UnlinkReply
+	26, // 78: mortar.brick.v1.Brick.Rename:output_type -> mortar.brick.v1.RenameReply
+	27, // 79: mortar.brick.v1.Brick.Readlink:output_type -> mortar.brick.v1.ReadlinkReply
+	28, // 80: mortar.brick.v1.Brick.Statfs:output_type -> mortar.brick.v1.StatfsReply
+	30, // 81: mortar.brick.v1.Brick.Getxattr:output_type -> mortar.brick.v1.GetxattrReply
+	10, // 82: mortar.brick.v1.Brick.Setxattr:output_type -> mortar.brick.v1.Reply
+	32, // 83: mortar.brick.v1.Brick.Listxattr:output_type -> mortar.brick.v1.ListxattrReply
+	10, // 84: mortar.brick.v1.Brick.Removexattr:output_type -> mortar.brick.v1.Reply
+	34, // 85: mortar.brick.v1.Brick.Open:output_type -> mortar.brick.v1.OpenReply
+	37, // 86: mortar.brick.v1.Brick.Read:output_type -> mortar.brick.v1.ReadReply
+	39, // 87: mortar.brick.v1.Brick.Write:output_type -> mortar.brick.v1.WriteReply
+	10, // 88: mortar.brick.v1.Brick.Flush:output_type -> mortar.brick.v1.Reply
+	10, // 89: mortar.brick.v1.Brick.Fsync:output_type -> mortar.brick.v1.Reply
+	10, // 90: mortar.brick.v1.Brick.Fallocate:output_type -> mortar.brick.v1.Reply
+	43, // 91: mortar.brick.v1.Brick.Lseek:output_type -> mortar.brick.v1.LseekReply
+	10, // 92: mortar.brick.v1.Brick.Release:output_type -> mortar.brick.v1.Reply
+	34, // 93: mortar.brick.v1.Brick.Opendir:output_type -> mortar.brick.v1.OpenReply
+	46, // 94: mortar.brick.v1.Brick.Readdir:output_type -> mortar.brick.v1.ReaddirReply
+	10, // 95: mortar.brick.v1.Brick.Releasedir:output_type -> mortar.brick.v1.Reply
+	49, // 96: mortar.brick.v1.Brick.Lk:output_type -> mortar.brick.v1.LkReply
+	10, // 97: mortar.brick.v1.Brick.Inodelk:output_type -> mortar.brick.v1.Reply
+	10, // 98: mortar.brick.v1.Brick.Entrylk:output_type -> mortar.brick.v1.Reply
+	54, // 99: mortar.brick.v1.Brick.Xattrop:output_type -> mortar.brick.v1.XattropReply
+	56, // 100: mortar.brick.v1.Brick.IndexList:output_type -> mortar.brick.v1.IndexListReply
+	58, // 101: mortar.brick.v1.Brick.Rchecksum:output_type -> mortar.brick.v1.RchecksumReply
+	67, // [67:102] is the sub-list for method output_type
+	32, // [32:67] is the sub-list for method input_type
 	32, // [32:32] is the sub-list for extension type_name
 	32, // [32:32] is the sub-list for extension extendee
 	0,  // [0:32] is the sub-list for field type_name
@@ -4385,7 +4724,7 @@ func file_brick_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_brick_proto_rawDesc), len(file_brick_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   50,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

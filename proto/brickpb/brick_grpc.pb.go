@@ -70,6 +70,8 @@ const (
 	Brick_Inodelk_FullMethodName     = "/mortar.brick.v1.Brick/Inodelk"
 	Brick_Entrylk_FullMethodName     = "/mortar.brick.v1.Brick/Entrylk"
 	Brick_Xattrop_FullMethodName     = "/mortar.brick.v1.Brick/Xattrop"
+	Brick_IndexList_FullMethodName   = "/mortar.brick.v1.Brick/IndexList"
+	Brick_Rchecksum_FullMethodName   = "/mortar.brick.v1.Brick/Rchecksum"
 )
 
 // BrickClient is the client API for Brick service.
@@ -118,6 +120,10 @@ type BrickClient interface {
 	Inodelk(ctx context.Context, in *InodelkRequest, opts ...grpc.CallOption) (*Reply, error)
 	Entrylk(ctx context.Context, in *EntrylkRequest, opts ...grpc.CallOption) (*Reply, error)
 	Xattrop(ctx context.Context, in *XattropRequest, opts ...grpc.CallOption) (*XattropReply, error)
+	// Self-heal support: the gfids of the brick's dirty index, and checksums
+	// of a file's chunks (so heal copies only chunks that differ).
+	IndexList(ctx context.Context, in *IndexListRequest, opts ...grpc.CallOption) (*IndexListReply, error)
+	Rchecksum(ctx context.Context, in *RchecksumRequest, opts ...grpc.CallOption) (*RchecksumReply, error)
 }
 
 type brickClient struct {
@@ -467,6 +473,26 @@ func (c *brickClient) Xattrop(ctx context.Context, in *XattropRequest, opts ...g
 	return out, nil
 }
 
+func (c *brickClient) IndexList(ctx context.Context, in *IndexListRequest, opts ...grpc.CallOption) (*IndexListReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IndexListReply)
+	err := c.cc.Invoke(ctx, Brick_IndexList_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *brickClient) Rchecksum(ctx context.Context, in *RchecksumRequest, opts ...grpc.CallOption) (*RchecksumReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RchecksumReply)
+	err := c.cc.Invoke(ctx, Brick_Rchecksum_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BrickServer is the server API for Brick service.
 // All implementations must embed UnimplementedBrickServer
 // for forward compatibility.
@@ -513,6 +539,10 @@ type BrickServer interface {
 	Inodelk(context.Context, *InodelkRequest) (*Reply, error)
 	Entrylk(context.Context, *EntrylkRequest) (*Reply, error)
 	Xattrop(context.Context, *XattropRequest) (*XattropReply, error)
+	// Self-heal support: the gfids of the brick's dirty index, and checksums
+	// of a file's chunks (so heal copies only chunks that differ).
+	IndexList(context.Context, *IndexListRequest) (*IndexListReply, error)
+	Rchecksum(context.Context, *RchecksumRequest) (*RchecksumReply, error)
 	mustEmbedUnimplementedBrickServer()
 }
 
@@ -621,6 +651,12 @@ func (UnimplementedBrickServer) Entrylk(context.Context, *EntrylkRequest) (*Repl
 }
 func (UnimplementedBrickServer) Xattrop(context.Context, *XattropRequest) (*XattropReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method Xattrop not implemented")
+}
+func (UnimplementedBrickServer) IndexList(context.Context, *IndexListRequest) (*IndexListReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method IndexList not implemented")
+}
+func (UnimplementedBrickServer) Rchecksum(context.Context, *RchecksumRequest) (*RchecksumReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Rchecksum not implemented")
 }
 func (UnimplementedBrickServer) mustEmbedUnimplementedBrickServer() {}
 func (UnimplementedBrickServer) testEmbeddedByValue()               {}
@@ -1230,6 +1266,42 @@ func _Brick_Xattrop_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Brick_IndexList_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IndexListRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BrickServer).IndexList(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Brick_IndexList_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BrickServer).IndexList(ctx, req.(*IndexListRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Brick_Rchecksum_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RchecksumRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BrickServer).Rchecksum(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Brick_Rchecksum_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BrickServer).Rchecksum(ctx, req.(*RchecksumRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Brick_ServiceDesc is the grpc.ServiceDesc for Brick service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1364,6 +1436,14 @@ var Brick_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Xattrop",
 			Handler:    _Brick_Xattrop_Handler,
+		},
+		{
+			MethodName: "IndexList",
+			Handler:    _Brick_IndexList_Handler,
+		},
+		{
+			MethodName: "Rchecksum",
+			Handler:    _Brick_Rchecksum_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
