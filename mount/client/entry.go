@@ -16,7 +16,7 @@ func (b *Brick) Create(ctx context.Context, parent fop.Gfid, name string, flags 
 	err := b.call(ctx, "create", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
 		r, err := b.rpc.Create(ctx, &brickpb.CreateRequest{
 			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: in.Gfid[:],
-			Mode: in.Mode, Flags: flags, Caller: fromCaller(in.Caller),
+			Mode: in.Mode, Flags: flags, Caller: fromCaller(in.Caller), Umask: in.Umask,
 		})
 		if err != nil || r.GetErrno() != 0 {
 			return r.GetErrno(), err
@@ -52,7 +52,7 @@ func (b *Brick) entryCall(ctx context.Context, op string, parent fop.Gfid, name 
 func (b *Brick) Mkdir(ctx context.Context, parent fop.Gfid, name string, in fop.NewInode) (fop.Entry, error) {
 	return b.entryCall(ctx, "mkdir", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
 		return b.rpc.Mkdir(ctx, &brickpb.MkdirRequest{
-			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: in.Gfid[:], Mode: in.Mode, Caller: fromCaller(in.Caller),
+			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: in.Gfid[:], Mode: in.Mode, Caller: fromCaller(in.Caller), Umask: in.Umask,
 		})
 	})
 }
@@ -62,7 +62,7 @@ func (b *Brick) Mknod(ctx context.Context, parent fop.Gfid, name string, in fop.
 	return b.entryCall(ctx, "mknod", parent, name, func(ctx context.Context, s *session) (*brickpb.EntryReply, error) {
 		return b.rpc.Mknod(ctx, &brickpb.MknodRequest{
 			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: in.Gfid[:],
-			Mode: in.Mode, Rdev: in.Rdev, Caller: fromCaller(in.Caller),
+			Mode: in.Mode, Rdev: in.Rdev, Caller: fromCaller(in.Caller), Umask: in.Umask,
 		})
 	})
 }

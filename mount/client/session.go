@@ -198,6 +198,13 @@ func (b *Brick) deliver(ev *brickpb.Event) {
 		b.emit(fop.Event{Kind: fop.EventInode, Gfid: g})
 	case brickpb.EventKind_EVENT_OVERFLOW:
 		b.emit(fop.Event{Kind: fop.EventOverflow})
+	case brickpb.EventKind_EVENT_LOCK_CONTENTION:
+		g, err := fop.GfidFromBytes(ev.GetGfid())
+		if err != nil {
+			b.log.Warn("bad lock contention event", "err", err)
+			return
+		}
+		b.emit(fop.Event{Kind: fop.EventLockContention, Gfid: g, Domain: ev.GetDomain()})
 	default:
 		b.log.Debug("ignoring event", "kind", ev.GetKind())
 	}

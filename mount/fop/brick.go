@@ -21,4 +21,15 @@ type Brick interface {
 	Inodelk(ctx context.Context, gfid Gfid, domain string, cmd int, lk Lock) error
 	Entrylk(ctx context.Context, parent Gfid, name, domain string, cmd, typ int, owner uint64) error
 	Xattrop(ctx context.Context, gfid Gfid, deltas []PendingDelta) ([]Pending, error)
+
+	// Connected reports whether the brick has a live session now; calls on
+	// a brick that is not connected fail without waiting long.
+	Connected() bool
+	// IndexList returns up to max gfids of the brick's index ("dirty":
+	// inodes with non-zero changelog counters) after the gfid after, in
+	// ascending order, and whether the end was reached.
+	IndexList(ctx context.Context, index string, after Gfid, max int) ([]Gfid, bool, error)
+	// Rchecksum returns the SHA-256 of each chunk-sized piece of the file
+	// from off over length bytes; pieces past the end of file are absent.
+	Rchecksum(ctx context.Context, gfid Gfid, off, length int64, chunk int) ([][32]byte, error)
 }

@@ -47,6 +47,10 @@ type NewInode struct {
 	Mode   uint32 // type bits where they matter (Mknod) and permission bits, umask applied
 	Rdev   uint64 // Mknod of a device
 	Caller Caller
+	// Umask of the creating process. The brick applies it unless the
+	// parent directory has a default ACL, which then rules, as on a local
+	// disk; Mode is then the mode the process asked for.
+	Umask uint32
 }
 
 // Setattr valid bits (the same values as the wire's SetattrValid).
@@ -127,6 +131,9 @@ const (
 	EventInode
 	// EventOverflow: notifications were lost; every cache is suspect.
 	EventOverflow
+	// EventLockContention: another client waits for an internal lock this
+	// client holds on Gfid in Domain (replication releases eager locks).
+	EventLockContention
 )
 
 // Event is a change made by another client, reported by a brick.
@@ -135,6 +142,7 @@ type Event struct {
 	Gfid   Gfid
 	Parent Gfid
 	Name   string
+	Domain string // EventLockContention
 }
 
 // Pending is one changelog counter set: operations on the inode that the
