@@ -28,8 +28,11 @@ type ReplicaSet struct {
 
 // Volfile is what a client needs to mount a volume.
 type Volfile struct {
-	Name    string            `json:"name"`
-	Replica int               `json:"replica"`
+	Name    string `json:"name"`
+	Replica int    `json:"replica"`
+	// Arbiter: the last brick of every set is an arbiter, holding names,
+	// attributes and changelogs but no file data ("replica 3 arbiter 1").
+	Arbiter bool              `json:"arbiter,omitempty"`
 	Sets    []ReplicaSet      `json:"sets"`
 	Layout  layout.Table      `json:"layout"`
 	Options map[string]string `json:"options,omitempty"`
@@ -78,6 +81,9 @@ func FromBricks(name string, bricks []BrickRef, replica int) (*Volfile, error) {
 func (v *Volfile) Validate() error {
 	if v.Replica < 1 || len(v.Sets) == 0 {
 		return fmt.Errorf("volume %s: no replica sets", v.Name)
+	}
+	if v.Arbiter && v.Replica != 3 {
+		return fmt.Errorf("volume %s: an arbiter needs replica 3, not %d", v.Name, v.Replica)
 	}
 	for _, s := range v.Sets {
 		if len(s.Bricks) != v.Replica {
