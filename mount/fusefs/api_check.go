@@ -17,6 +17,7 @@ var (
 	_ = (fs.NodeSymlinker)((*node)(nil))
 	_ = (fs.NodeLinker)((*node)(nil))
 	_ = (fs.NodeCreater)((*node)(nil))
+	_ = (fs.NodeTmpfiler)((*node)(nil))
 	_ = (fs.NodeUnlinker)((*node)(nil))
 	_ = (fs.NodeRmdirer)((*node)(nil))
 	_ = (fs.NodeRenamer)((*node)(nil))

@@ -8,6 +8,13 @@ import (
 
 const defaultBlksize = 4096
 
+// tell gives the kernel n's attributes a in out, and remembers their
+// times (atime.go).
+func (n *node) tell(out *fuse.Attr, a *fop.Attr) {
+	n.times.record(a)
+	fillAttr(out, a)
+}
+
 // fillAttr copies a's stat into out. Timeouts are left to go-fuse,
 // which applies the mount's.
 func fillAttr(out *fuse.Attr, a *fop.Attr) {

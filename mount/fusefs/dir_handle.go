@@ -17,15 +17,19 @@ const readdirPage = 1024
 
 var errCookieStuck = errors.New("fusefs: readdir cookie does not advance")
 
-// dirHandle is an open directory. Its first read after opendir or
-// rewinddir reads the whole directory into a snapshot, served with
-// offsets index+1: the listing is stable while others create and remove
-// entries, and every entry appears once. The snapshot costs memory in
-// proportion to the directory (a name and a stat per entry) for as long
-// as the handle is open; that is the price of a stable listing and of
-// READDIRPLUS without a lookup per entry.
+// dirHandle is an open directory: the volume's fop.Dir, open from
+// opendir to releasedir, and a snapshot of the listing. Holding the
+// fop.Dir keeps a directory removed meanwhile resolvable below (fstat of
+// an open, removed directory works, with nlink 0). Its first read after
+// opendir or rewinddir reads the whole directory into the snapshot,
+// served with offsets index+1: the listing is stable while others create
+// and remove entries, and every entry appears once. The snapshot costs
+// memory in proportion to the directory (a name and a stat per entry)
+// for as long as the handle is open; that is the price of a stable
+// listing and of READDIRPLUS without a lookup per entry.
 type dirHandle struct {
 	n *node
+	d fop.Dir
 
 	mu      sync.Mutex
 	loaded  bool
@@ -40,11 +44,15 @@ type dirEntry struct {
 	attr fop.Attr // zero Gfid: not known, look it up
 }
 
-// OpendirHandle opens a directory. Nothing is read from the volume until
+// OpendirHandle opens a directory in the volume. Nothing is listed until
 // the first readdir: opening a directory to fchdir, fsync or openat in
-// it costs no round trip.
+// it costs the open alone.
 func (n *node) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
-	return &dirHandle{n: n}, 0, 0
+	d, err := n.m.vol.Opendir(ctx, n.gfid)
+	if err != nil {
+		return nil, 0, n.m.errno("opendir", err)
+	}
+	return &dirHandle{n: n, d: d}, 0, 0
 }
 
 // Readdirent returns the next entry, nil at the end.
@@ -81,23 +89,15 @@ func (h *dirHandle) load(ctx context.Context) syscall.Errno {
 	return 0
 }
 
+// readAll lists the whole directory from the start.
 func (h *dirHandle) readAll(ctx context.Context) ([]dirEntry, error) {
-	d, err := h.n.m.vol.Opendir(ctx, h.n.gfid)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if err := d.Release(context.WithoutCancel(ctx)); err != nil {
-			h.n.m.log.Debug("fusefs: releasing a directory", "err", err)
-		}
-	}()
 	entries := []dirEntry{
 		{name: ".", attr: fop.Attr{Gfid: h.n.gfid, Mode: syscall.S_IFDIR}},
 		{name: "..", attr: fop.Attr{Gfid: h.parentGfid(), Mode: syscall.S_IFDIR}},
 	}
 	var cookie uint64
 	for {
-		page, eof, err := d.Readdir(ctx, cookie, readdirPage)
+		page, eof, err := h.d.Readdir(ctx, cookie, readdirPage)
 		if err != nil {
 			return nil, err
 		}
@@ -170,11 +170,14 @@ func (h *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
 // namespace operations are complete when they return.
 func (h *dirHandle) Fsyncdir(ctx context.Context, flags uint32) syscall.Errno { return 0 }
 
-// Releasedir frees the snapshot.
+// Releasedir frees the snapshot and closes the directory in the volume.
 func (h *dirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.drop()
+	if err := h.d.Release(ctx); err != nil {
+		h.n.m.log.Debug("fusefs: releasing a directory", "gfid", h.n.gfid.String(), "err", err)
+	}
 }
 
 func (h *dirHandle) drop() {

@@ -38,13 +38,18 @@ func fopenFlags(flags uint32) uint32 {
 	return fuse.FOPEN_KEEP_CACHE
 }
 
-// Open opens a regular file.
+// Open opens a regular file. An open for reading through the page cache
+// may update atime first (atime.go).
 func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
 	f, err := n.m.vol.Open(ctx, n.gfid, openFlags(flags))
 	if err != nil {
 		return nil, 0, n.m.errno("open", err)
 	}
-	return newFile(n, f), fopenFlags(flags), 0
+	fuseFlags := fopenFlags(flags)
+	if n.m.readsCached(flags, fuseFlags) {
+		n.touchAtime(ctx, f)
+	}
+	return newFile(n, f), fuseFlags, 0
 }
 
 // Read fills dest from off. A short read means end of file, as for

@@ -27,6 +27,12 @@ type mount struct {
 	// capGen is bumped when notifications were lost: every cached
 	// security.capability is then unknown.
 	capGen atomic.Uint64
+	// kernel is the mounted server, for invalidations made inside a
+	// request (atime.go); nil without a kernel (NewRoot). Set before
+	// the first request is served.
+	kernel invalidator
+	// noatime: the mount does not update access times (atime.go).
+	noatime atomic.Bool
 }
 
 // Mount serves vol at mountpoint and returns once the kernel mount is
@@ -46,11 +52,13 @@ func mountVolume(mountpoint string, vol fop.Volume, opts Options) (*fuse.Server,
 	if err != nil {
 		return nil, nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
 	}
+	m.kernel = srv
 	go srv.Serve()
 	if err := srv.WaitMount(); err != nil {
 		return nil, nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
 	}
 	m.raiseReadahead(mountpoint)
+	m.readAtimeMode(mountpoint)
 	stop := make(chan struct{})
 	go func() {
 		srv.Wait()
@@ -75,6 +83,7 @@ func NewRoot(vol fop.Volume, opts Options) fs.InodeEmbedder {
 func newMount(vol fop.Volume, opts Options) *mount {
 	opts = opts.normalized()
 	m := &mount{vol: vol, opts: opts, log: opts.Logger}
+	m.noatime.Store(opts.NoAtime)
 	m.inodes.init()
 	m.events.init(eventQueueSize)
 	vol.Watch(m.sink)
@@ -119,8 +128,12 @@ func (m *mount) mountOptions() fuse.MountOptions {
 		EnableSymlinkCaching: true,
 		DirectMount:          true,
 		DirectMountFlags:     syscall.MS_NOSUID | syscall.MS_NODEV,
-		Debug:                o.Debug,
-		Logger:               slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+		// Read replies are bytes, never file descriptors: splicing them
+		// through a pipe only costs syscalls, and fails (with a warning
+		// per read) for 1 MiB replies, which outgrow the largest pipe.
+		DisableSplice: true,
+		Debug:         o.Debug,
+		Logger:        slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
 	}
 	if o.Debug {
 		mo.Logger = slog.NewLogLogger(m.log.Handler(), slog.LevelInfo)
@@ -128,6 +141,13 @@ func (m *mount) mountOptions() fuse.MountOptions {
 	if o.ReadOnly {
 		mo.Options = append(mo.Options, "ro")
 		mo.DirectMountFlags |= syscall.MS_RDONLY
+	}
+	if o.NoAtime {
+		// A flag of the mount, not an option of the file system: the
+		// kernel refuses "noatime" in mount(2)'s data. (The fusermount
+		// fallback does not get it; readAtimeMode sees what the kernel
+		// really applies.)
+		mo.DirectMountFlags |= syscall.MS_NOATIME
 	}
 	return mo
 }
@@ -149,5 +169,20 @@ func (m *mount) raiseReadahead(mountpoint string) {
 	p := fmt.Sprintf("/sys/class/bdi/%d:%d/read_ahead_kb", unix.Major(st.Dev), unix.Minor(st.Dev))
 	if err := os.WriteFile(p, []byte(strconv.Itoa(readaheadKB)), 0); err != nil {
 		m.log.Debug("fusefs: readahead unchanged", "path", p, "err", err)
+	}
+}
+
+// readAtimeMode reads the mount's own atime flag: the kernel keeps
+// MS_NOATIME per mount and never tells a FUSE server, but statfs(2)
+// reports it (ST_NOATIME). Checked once, after mounting; a later
+// "mount -o remount,noatime" is not seen.
+func (m *mount) readAtimeMode(mountpoint string) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(mountpoint, &st); err != nil {
+		m.log.Debug("fusefs: mount flags unknown", "err", err)
+		return
+	}
+	if st.Flags&unix.ST_NOATIME != 0 {
+		m.noatime.Store(true)
 	}
 }

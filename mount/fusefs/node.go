@@ -18,6 +18,8 @@ type node struct {
 	gfid fop.Gfid
 	// caps caches security.capability (xattr_cache.go).
 	caps capCache
+	// times are the times the kernel was last given (atime.go).
+	times seenTimes
 }
 
 // caller is the identity a new inode is created for.

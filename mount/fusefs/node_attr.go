@@ -18,7 +18,7 @@ func (n *node) Getattr(ctx context.Context, _ fs.FileHandle, out *fuse.AttrOut) 
 	if err != nil {
 		return n.m.errno("getattr", err)
 	}
-	fillAttr(&out.Attr, &e.Attr)
+	n.tell(&out.Attr, &e.Attr)
 	return 0
 }
 
@@ -34,7 +34,7 @@ func (n *node) Setattr(ctx context.Context, _ fs.FileHandle, in *fuse.SetAttrIn,
 		return n.m.errno("setattr", err)
 	}
 	n.m.changes.inode(n.gfid)
-	fillAttr(&out.Attr, &a)
+	n.tell(&out.Attr, &a)
 	out.SetTimeout(n.m.opts.AttrTimeout)
 	return 0
 }

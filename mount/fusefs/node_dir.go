@@ -26,7 +26,7 @@ func (n *node) entered(ctx context.Context, a *fop.Attr, out *fuse.EntryOut) (*n
 	if errno != 0 {
 		return nil, errno
 	}
-	fillAttr(&out.Attr, a)
+	child.tell(&out.Attr, a)
 	return child, 0
 }
 
@@ -131,4 +131,12 @@ func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 	n.m.changes.entry(n.gfid, name)
 	n.m.changes.entry(p.gfid, newName)
 	return 0
+}
+
+// Tmpfile is open(2) with O_TMPFILE. The volume has no nameless inodes
+// yet: EOPNOTSUPP, which callers (glibc's tmpfile, systemd, ...) take
+// as "fall back to a named temporary file". Never ENOSYS: the kernel
+// would stop asking for the rest of the mount.
+func (n *node) Tmpfile(ctx context.Context, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
+	return nil, nil, 0, syscall.EOPNOTSUPP
 }

@@ -13,6 +13,9 @@ type Options struct {
 	EntryTimeout, AttrTimeout, NegativeTimeout time.Duration
 	// ReadOnly mounts the volume read-only.
 	ReadOnly bool
+	// NoAtime mounts with MS_NOATIME: reads never update access times,
+	// and fusefs does not emulate relatime (atime.go).
+	NoAtime bool
 	// AllowOther lets users other than the mounting one use the mount.
 	AllowOther bool
 	// FsName is the source shown by df and /proc/mounts ("HOST:/VOL").

@@ -71,9 +71,11 @@ func (v *Vol) Opendir(ctx context.Context, g fop.Gfid) (fop.Dir, error) {
 		return nil, err
 	}
 	defer v.mu.Unlock()
-	if _, err := v.dirOf(g); err != nil {
+	ino, err := v.dirOf(g)
+	if err != nil {
 		return nil, err
 	}
+	ino.opens++ // a removed directory resolves while open, as on a brick
 	return &dir{v: v, gfid: g}, nil
 }
 
@@ -102,12 +104,17 @@ func (d *dir) Readdir(ctx context.Context, cookie uint64, max int) ([]fop.Dirent
 	return out, i >= len(t.order), nil
 }
 
-// Release closes the directory.
+// Release closes the directory; a removed directory goes with its last
+// Release.
 func (d *dir) Release(ctx context.Context) error {
 	if err := d.v.enter("Releasedir"); err != nil {
 		return err
 	}
-	d.v.mu.Unlock()
+	defer d.v.mu.Unlock()
+	if ino := d.v.inodes[d.gfid]; ino != nil {
+		ino.opens--
+		d.v.dropIfUnused(ino)
+	}
 	return nil
 }
 

@@ -51,11 +51,29 @@ func (f *file) Read(ctx context.Context, dest []byte, off int64) (int, error) {
 		return 0, err
 	}
 	defer f.v.mu.Unlock()
-	data := f.inode().data
-	if off >= int64(len(data)) {
+	ino := f.inode()
+	if f.flags&syscall.O_NOATIME == 0 {
+		ino.relatime()
+	}
+	if off >= int64(len(ino.data)) {
 		return 0, nil
 	}
-	return copy(dest, data[off:]), nil
+	return copy(dest, ino.data[off:]), nil
+}
+
+// relatime updates atime on a read as Linux's relatime does: when it is
+// not after mtime or ctime, or a day old. ctime stays. Called with mu
+// held.
+func (ino *inode) relatime() {
+	a, t := &ino.attr, now()
+	if !later(a.Atime, a.Mtime) || !later(a.Atime, a.Ctime) || t.Sec-a.Atime.Sec >= 24*3600 {
+		a.Atime = t
+	}
+}
+
+// later reports whether a is after b.
+func later(a, b fop.Timespec) bool {
+	return a.Sec > b.Sec || a.Sec == b.Sec && a.Nsec > b.Nsec
 }
 
 func (f *file) Write(ctx context.Context, data []byte, off int64) (int, error) {
