@@ -220,3 +220,32 @@ func TestRewinddirTakesANewSnapshot(t *testing.T) {
 		t.Fatalf("after rewinddir: %+v", got)
 	}
 }
+
+// A READDIRPLUS lookup that fails leaves nothing in the kernel's caches
+// (the entry goes out without a node id, which the kernel ignores): the
+// names are found once the volume answers again, despite an hour of
+// negative caching.
+func TestReaddirplusFailedLookupCachesNothing(t *testing.T) {
+	o := testOptions()
+	o.EntryTimeout, o.AttrTimeout, o.NegativeTimeout = time.Hour, time.Hour, time.Hour
+	dir, vol := mountVol(t, o)
+	fill(t, vol, fop.RootGfid, "f", 500)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	must(t, "opendir", err)
+	defer unix.Close(fd)
+	first, err := unix.Getdents(fd, make([]byte, 512)) // the snapshot is read now
+	must(t, "getdents", err)
+	vol.Emit(fop.Event{Kind: fop.EventOverflow}) // every later entry is looked up for real
+	vol.Fail("Lookup", syscall.EIO)
+	lookups := vol.Calls("Lookup")
+	rest := getdents(t, fd, 8192)
+	failed := vol.Calls("Lookup") - lookups
+	vol.Fail("Lookup", nil)
+	if first == 0 || len(rest) < 400 || failed < int64(len(rest)) {
+		t.Fatalf("listing of %d bytes, then %d entries with %d failed lookups", first, len(rest), failed)
+	}
+	var st unix.Stat_t
+	for _, e := range rest {
+		must(t, "lstat after a failed READDIRPLUS lookup", unix.Lstat(filepath.Join(dir, e.name), &st))
+	}
+}
