@@ -37,5 +37,6 @@
 // # Process state
 //
 // New sets the process umask to 0 (once, for every brick): modes arrive
-// with the client's umask applied.
+// as asked with the caller's umask in the request (applied by the brick
+// unless the parent has a default ACL), or with it applied (umask 0).
 package brickd

@@ -43,6 +43,7 @@ func (r *rpc) Mkdir(_ context.Context, req *brickpb.MkdirRequest) (*brickpb.Entr
 	name := string(req.GetName())
 	return r.makeEntry(req.GetSession(), "mkdir", req.GetParent(), name, req.GetGfid(), req.GetMode(), req.GetCaller(),
 		func(fs *posix.Brick, p gfid.Gfid, n posix.NewInode) (posix.Attr, error) {
+			n.Umask = req.GetUmask()
 			return fs.Mkdir(p, name, n)
 		})
 }
@@ -51,7 +52,7 @@ func (r *rpc) Mknod(_ context.Context, req *brickpb.MknodRequest) (*brickpb.Entr
 	name := string(req.GetName())
 	return r.makeEntry(req.GetSession(), "mknod", req.GetParent(), name, req.GetGfid(), req.GetMode(), req.GetCaller(),
 		func(fs *posix.Brick, p gfid.Gfid, n posix.NewInode) (posix.Attr, error) {
-			n.Rdev, n.Linkto = req.GetRdev(), req.GetLinkto()
+			n.Rdev, n.Linkto, n.Umask = req.GetRdev(), req.GetLinkto(), req.GetUmask()
 			return fs.Mknod(p, name, n)
 		})
 }

@@ -52,6 +52,7 @@ func (r *rpc) Create(_ context.Context, req *brickpb.CreateRequest) (*brickpb.Cr
 		if err == nil {
 			var n posix.NewInode
 			if n, err = newInode(req.GetGfid(), req.GetMode(), req.GetCaller()); err == nil {
+				n.Umask = req.GetUmask()
 				a, fd, err = se.create(p, string(req.GetName()), int(req.GetFlags()), n)
 			}
 		}

@@ -48,8 +48,8 @@ type Info struct {
 var umaskOnce sync.Once
 
 // Open opens the brick directory at path, initialising its .mortar layout
-// where missing (layout.go). It sets the process umask to 0, once: modes
-// sent by clients already have the client's umask applied.
+// where missing (layout.go). It sets the process umask to 0, once: the
+// caller's umask comes with each request (NewInode.Umask).
 func Open(path string, o Options) (*Brick, error) {
 	umaskOnce.Do(func() { unix.Umask(0) })
 	if o.Logger == nil {

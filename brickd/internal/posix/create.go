@@ -92,6 +92,7 @@ func (b *Brick) makeFile(dir *Inode, name string, n NewInode, open bool) (int, e
 	if err := b.newGfidOK(n.Gfid); err != nil {
 		return -1, err
 	}
+	n = withUmask(dir, n)
 	fd, err := openat(dir.fd, ".", unix.O_TMPFILE|unix.O_RDWR, n.Mode&0o7777)
 	switch {
 	case errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EINVAL):

@@ -28,7 +28,8 @@
 // The brick runs as root and does not check permissions: the client
 // enforces them (FUSE default_permissions). New inodes are given the
 // caller's uid and gid (ownership.go). The process umask is set to 0 by
-// Open, so that modes are exactly those the client sent.
+// Open, so that modes are exactly those the client sent, less the umask
+// it sent (NewInode.Umask; not under a default ACL).
 //
 // Errors are syscall.Errno values where one applies.
 package posix

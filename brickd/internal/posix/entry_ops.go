@@ -9,8 +9,8 @@ import (
 // kernel applies a setgid parent's group and S_ISGID, and a default ACL.
 func (b *Brick) Mkdir(parent gfid.Gfid, name string, n NewInode) (Attr, error) {
 	n.Mode = unix.S_IFDIR | n.Mode&0o7777
-	return b.makeNode(parent, name, n, func(dirfd int) error {
-		return mkdirat(dirfd, name, n.Mode&0o1777)
+	return b.makeNode(parent, name, n, func(dirfd int, mode uint32) error {
+		return mkdirat(dirfd, name, mode&0o1777)
 	})
 }
 
@@ -18,7 +18,7 @@ func (b *Brick) Mkdir(parent gfid.Gfid, name string, n NewInode) (Attr, error) {
 // dht pointer file (mode LinktoMode, whatever n.Mode says).
 func (b *Brick) Mknod(parent gfid.Gfid, name string, n NewInode) (Attr, error) {
 	if n.Linkto != "" {
-		n.Mode = LinktoMode
+		n.Mode, n.Umask = LinktoMode, 0
 	}
 	switch n.Mode & unix.S_IFMT {
 	case 0, unix.S_IFREG:
@@ -28,8 +28,8 @@ func (b *Brick) Mknod(parent gfid.Gfid, name string, n NewInode) (Attr, error) {
 	default:
 		return Attr{}, unix.EINVAL
 	}
-	return b.makeNode(parent, name, n, func(dirfd int) error {
-		return mknodat(dirfd, name, n.Mode&(unix.S_IFMT|0o7777), n.Rdev)
+	return b.makeNode(parent, name, n, func(dirfd int, mode uint32) error {
+		return mknodat(dirfd, name, mode&(unix.S_IFMT|0o7777), n.Rdev)
 	})
 }
 
@@ -47,7 +47,8 @@ func (b *Brick) Symlink(parent gfid.Gfid, name, target string, n NewInode) (Attr
 			return Attr{}, unix.EINVAL
 		}
 	}
-	return b.makeNode(parent, name, n, func(dirfd int) error {
+	n.Umask = 0 // a symlink's mode is always 0777
+	return b.makeNode(parent, name, n, func(dirfd int, _ uint32) error {
 		return symlinkat(target, dirfd, name)
 	})
 }
@@ -72,9 +73,9 @@ func (b *Brick) mknodRegular(parent gfid.Gfid, name string, n NewInode) (Attr, e
 }
 
 // makeNode makes name in parent with mk (which creates it with the
-// process's identity), then gives it its owner, gfid and handle; on
-// failure the new entry is removed again.
-func (b *Brick) makeNode(parent gfid.Gfid, name string, n NewInode, mk func(dirfd int) error) (Attr, error) {
+// process's identity and mode, n's umask applied), then gives it its
+// owner, gfid and handle; on failure the new entry is removed again.
+func (b *Brick) makeNode(parent gfid.Gfid, name string, n NewInode, mk func(dirfd int, mode uint32) error) (Attr, error) {
 	if err := checkNewName(parent, name); err != nil {
 		return Attr{}, err
 	}
@@ -88,7 +89,8 @@ func (b *Brick) makeNode(parent gfid.Gfid, name string, n NewInode, mk func(dirf
 	if err := b.checkNewGfid(n.Gfid); err != nil {
 		return Attr{}, err
 	}
-	if err := mk(dir.fd); err != nil {
+	n = withUmask(dir, n)
+	if err := mk(dir.fd, n.Mode); err != nil {
 		return Attr{}, err
 	}
 	in, err := b.initNode(dir, parent, name, n)

@@ -11,10 +11,32 @@ import (
 // NewInode describes an inode to create.
 type NewInode struct {
 	Gfid     gfid.Gfid
-	Mode     uint32 // type bits (Mknod) and permission bits, umask applied
+	Mode     uint32 // type bits (Mknod) and permission bits
 	Rdev     uint64
 	Uid, Gid uint32 // the caller
 	Linkto   string // Mknod of a dht pointer file
+	// Umask is the caller's umask, applied to Mode unless the parent has a
+	// default ACL (withUmask). 0: Mode has it applied already.
+	Umask uint32
+}
+
+// xattrDefaultACL is a directory's default ACL, which the kernel gives the
+// inodes made in it.
+const xattrDefaultACL = "system.posix_acl_default"
+
+// withUmask applies n.Umask to the permission bits of n.Mode, unless the
+// directory dir has a default ACL: then the kernel derives the new inode's
+// permissions from the ACL and the mode as asked (the brick process's own
+// umask is 0), as a local disk does. Only then is dir's ACL read.
+func withUmask(dir *Inode, n NewInode) NewInode {
+	if n.Umask&0o777 == 0 {
+		return n
+	}
+	if _, err := dir.getxattr(xattrDefaultACL); err != nil {
+		n.Mode &^= n.Umask & 0o777
+	}
+	n.Umask = 0
+	return n
 }
 
 // errGfidInUse is the EEXIST of a new inode whose gfid names another.
