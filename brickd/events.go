@@ -17,12 +17,19 @@ type event struct {
 	gfid   gfid.Gfid // EVENT_INODE
 	parent gfid.Gfid // EVENT_ENTRY
 	name   string    // EVENT_ENTRY
+	domain string    // EVENT_LOCK_CONTENTION (with gfid)
 }
 
 func inodeEvent(g gfid.Gfid) event { return event{kind: brickpb.EventKind_EVENT_INODE, gfid: g} }
 
 func entryEvent(parent gfid.Gfid, name string) event {
 	return event{kind: brickpb.EventKind_EVENT_ENTRY, parent: parent, name: name}
+}
+
+// contentionEvent tells a lock holder that another request waits for its
+// internal lock on g in domain.
+func contentionEvent(g gfid.Gfid, domain string) event {
+	return event{kind: brickpb.EventKind_EVENT_LOCK_CONTENTION, gfid: g, domain: domain}
 }
 
 func (e event) wire() *brickpb.Event {
@@ -33,6 +40,9 @@ func (e event) wire() *brickpb.Event {
 	case brickpb.EventKind_EVENT_ENTRY:
 		w.Parent = e.parent.Bytes()
 		w.Name = []byte(e.name)
+	case brickpb.EventKind_EVENT_LOCK_CONTENTION:
+		w.Gfid = e.gfid.Bytes()
+		w.Domain = e.domain
 	}
 	return w
 }

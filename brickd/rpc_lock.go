@@ -37,13 +37,19 @@ func wireLock(l locks.Lock) *brickpb.Lock {
 }
 
 // lockRequest runs a range lock request on the table key for the session.
+// A blocking inodelk that has to wait tells the holders (contention
+// events: they may hold it eagerly).
 func (se *session) lockRequest(ctx context.Context, key locks.Key, lk locks.Lock, cmd brickpb.LkCmd) (*brickpb.Lock, error) {
 	if cmd == brickpb.LkCmd_LK_GET {
 		return wireLock(se.brick.locks.Get(key, lk)), nil
 	}
 	ctx, cancel := se.bind(ctx)
 	defer cancel()
-	err := se.brick.locks.Set(ctx, key, lk, cmd == brickpb.LkCmd_LK_SETW)
+	var contended locks.Contended
+	if key.Space == locks.Inode {
+		contended = se.contended(key.Gfid, key.Domain)
+	}
+	err := se.brick.locks.SetContended(ctx, key, lk, cmd == brickpb.LkCmd_LK_SETW, contended)
 	se.afterGrant(err)
 	return nil, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 
+	"github.com/mortarfs/mortar/brickd/internal/gfid"
 	"github.com/mortarfs/mortar/brickd/internal/locks"
 	"github.com/mortarfs/mortar/brickd/internal/posix"
 )
@@ -58,6 +59,29 @@ func (s *session) closeFile(fd uint64, f *openFile) {
 // notify queues evs for every other session of the brick.
 func (s *session) notify(evs ...event) {
 	s.brick.notify(s, evs)
+}
+
+// contended returns the callback of a blocking internal lock request of
+// the session on g in domain: it queues EVENT_LOCK_CONTENTION for every
+// session that holds a conflicting lock (this one included: two
+// transactions of one client conflict too), so that a client holding an
+// eager lock releases it soon. Identical events waiting in a queue are
+// sent once.
+func (s *session) contended(g gfid.Gfid, domain string) locks.Contended {
+	return func(holders []uint64) {
+		s.brick.pushTo(holders, contentionEvent(g, domain))
+	}
+}
+
+// pushTo queues e for the sessions ids of the brick that still exist.
+func (b *brick) pushTo(ids []uint64, e event) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, id := range ids {
+		if s := b.sessions[id]; s != nil {
+			s.queue.push(e)
+		}
+	}
 }
 
 // pump sends the session's events with send until the session ends or

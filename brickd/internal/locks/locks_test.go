@@ -160,3 +160,46 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestContendedNamesTheHolders(t *testing.T) {
+	m := NewManager()
+	ik := Key{Space: Inode, Gfid: [16]byte{3}, Domain: "afr.data"}
+	c := Owner{Session: 3, ID: 7}
+	ctx := context.Background()
+	for _, o := range []Owner{a, c} {
+		if err := m.Set(ctx, ik, Lock{Type: Read, Start: 0, End: ToEOF, Owner: o}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	told := make(chan []uint64, 10)
+	tell := func(s []uint64) { told <- s }
+	// A non-blocking request never tells.
+	if err := m.SetContended(ctx, ik, Lock{Type: Write, End: ToEOF, Owner: b}, false, tell); err == nil {
+		t.Fatal("write lock granted over two readers")
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.SetContended(ctx, ik, Lock{Type: Write, End: ToEOF, Owner: b}, true, tell) }()
+	if got := <-told; len(got) != 2 || got[0] != a.Session || got[1] != c.Session {
+		t.Fatalf("told %v, want sessions %d and %d", got, a.Session, c.Session)
+	}
+	m.ReleaseSession(a.Session)
+	if got := <-told; len(got) != 1 || got[0] != c.Session {
+		t.Fatalf("after a's release told %v, want %d", got, c.Session)
+	}
+	m.ReleaseSession(c.Session)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ek := Key{Space: Entry, Gfid: [16]byte{4}, Domain: "afr.entry"}
+	if err := m.SetEntry(ctx, ek, EntryLock{Name: "x", Type: Write, Owner: a}, false); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- m.SetEntryContended(ctx, ek, EntryLock{Type: Read, Owner: b}, true, tell) }()
+	if got := <-told; len(got) != 1 || got[0] != a.Session {
+		t.Fatalf("entry lock: told %v", got)
+	}
+	m.ReleaseSession(a.Session)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

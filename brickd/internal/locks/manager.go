@@ -2,6 +2,7 @@ package locks
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"syscall"
 )
@@ -54,15 +55,28 @@ func (t *table) wake() {
 	}
 }
 
-// acquire runs try on the table of k until it grants the request (returns
-// true). When try refuses and wait is false, it fails with EAGAIN; when
-// wait is true, it waits for the table to change, until ctx ends (EINTR).
-func (m *Manager) acquire(ctx context.Context, k Key, wait bool, try func(t *table) bool) error {
+// Contended is told, when a blocking request has to wait, which sessions
+// hold the locks it waits for. It is called without the manager's lock
+// held and must not block.
+type Contended func(sessions []uint64)
+
+// request is one lock request on a table: try grants it (returns true)
+// or refuses it; holders names the sessions whose locks refuse it.
+type request struct {
+	try     func(t *table) bool
+	holders func(t *table) []uint64
+}
+
+// acquire runs req.try on the table of k until it grants the request.
+// When try refuses and wait is false, it fails with EAGAIN; when wait is
+// true, it tells contended (if not nil) who holds the conflicting locks,
+// then waits for the table to change, until ctx ends (EINTR).
+func (m *Manager) acquire(ctx context.Context, k Key, wait bool, req request, contended Contended) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for {
 		t := m.get(k)
-		if try(t) {
+		if req.try(t) {
 			t.wake()
 			m.done(k, t)
 			return nil
@@ -71,12 +85,19 @@ func (m *Manager) acquire(ctx context.Context, k Key, wait bool, try func(t *tab
 			m.done(k, t)
 			return syscall.EAGAIN
 		}
+		var holders []uint64
+		if contended != nil {
+			holders = req.holders(t)
+		}
 		if t.changed == nil {
 			t.changed = make(chan struct{})
 		}
 		ch := t.changed
 		t.waiters++
 		m.mu.Unlock()
+		if len(holders) > 0 {
+			contended(holders)
+		}
 		var err error
 		select {
 		case <-ch:
@@ -90,6 +111,17 @@ func (m *Manager) acquire(ctx context.Context, k Key, wait bool, try func(t *tab
 			return err
 		}
 	}
+}
+
+// sessionsOf returns the distinct sessions of owners, in order of appearance.
+func sessionsOf(owners []Owner) []uint64 {
+	var out []uint64
+	for _, o := range owners {
+		if !slices.Contains(out, o.Session) {
+			out = append(out, o.Session)
+		}
+	}
+	return out
 }
 
 // ReleaseSession drops every lock held by session s, in every table, and
