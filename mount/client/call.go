@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
@@ -22,7 +23,7 @@ type rpcFunc func(ctx context.Context, s *session) (int32, error)
 // the operation in the error.
 func (b *Brick) call(ctx context.Context, op string, subj any, rpc rpcFunc) error {
 	for retry := true; ; retry = false {
-		s, err := b.waitSession(ctx, b.opts.ConnectTimeout)
+		s, err := b.waitSession(ctx, b.sessionWait())
 		if err != nil {
 			return b.opErr(op, subj, err)
 		}
@@ -36,6 +37,20 @@ func (b *Brick) call(ctx context.Context, op string, subj any, rpc rpcFunc) erro
 		}
 		return b.opErr(op, subj, replyErr(errno))
 	}
+}
+
+// sessionWait is how long an operation waits for a session: ConnectTimeout,
+// or no time at all with FailFast once a session has been up.
+func (b *Brick) sessionWait() time.Duration {
+	if b.opts.FailFast {
+		b.mu.Lock()
+		seen := b.gen > 0
+		b.mu.Unlock()
+		if seen {
+			return -1
+		}
+	}
+	return b.opts.ConnectTimeout
 }
 
 // once makes rpc on s, with a context that also ends when s ends. Only a

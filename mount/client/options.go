@@ -19,6 +19,12 @@ type Options struct {
 	// PingTimeout is how long a ping may take before the session is
 	// declared dead; default 2 s.
 	PingTimeout time.Duration
+	// FailFast: once the brick has had a session, an operation issued
+	// while none is up fails with ENOTCONN at once instead of waiting up
+	// to ConnectTimeout for the next one. Replication sets it: it must
+	// never wait on a brick that is down, the other replicas answer. The
+	// first connection is still waited for (ConnectTimeout).
+	FailFast bool
 	// Logger receives the brick's connection events; default slog.Default().
 	Logger *slog.Logger
 	// DialOptions are added to the brick's own (TLS later).

@@ -152,7 +152,7 @@ func (b *Brick) current() *session {
 }
 
 // waitSession returns the live session, waiting for one for at most
-// timeout (0: no limit) and never past ctx.
+// timeout (0: no limit; negative: not at all) and never past ctx.
 func (b *Brick) waitSession(ctx context.Context, timeout time.Duration) (*session, error) {
 	var expired <-chan time.Time
 	for {
@@ -161,6 +161,9 @@ func (b *Brick) waitSession(ctx context.Context, timeout time.Duration) (*sessio
 		b.mu.Unlock()
 		if s != nil {
 			return s, nil
+		}
+		if timeout < 0 {
+			return nil, fmt.Errorf("not connected: %w", syscall.ENOTCONN)
 		}
 		if expired == nil && timeout > 0 {
 			t := time.NewTimer(timeout)
