@@ -24,6 +24,7 @@ type mount struct {
 	changes changeLog
 	events  eventQueue
 	locks   lockTable
+	umasks  umaskTable
 	// capGen is bumped when notifications were lost: every cached
 	// security.capability is then unknown.
 	capGen atomic.Uint64
@@ -116,15 +117,17 @@ func (m *mount) fsOptions() *fs.Options {
 func (m *mount) mountOptions() fuse.MountOptions {
 	o := m.opts
 	mo := fuse.MountOptions{
-		AllowOther:           o.AllowOther,
-		Options:              []string{"default_permissions"},
-		MaxBackground:        o.MaxBackground,
-		MaxWrite:             fuse.MAX_KERNEL_WRITE,
-		MaxReadAhead:         fuse.MAX_KERNEL_WRITE,
-		FsName:               o.FsName,
-		Name:                 "mortar",
-		EnableLocks:          true,
-		EnableAcl:            true,
+		AllowOther:    o.AllowOther,
+		Options:       []string{"default_permissions"},
+		MaxBackground: o.MaxBackground,
+		MaxWrite:      fuse.MAX_KERNEL_WRITE,
+		MaxReadAhead:  fuse.MAX_KERNEL_WRITE,
+		FsName:        o.FsName,
+		Name:          "mortar",
+		EnableLocks:   true,
+		EnableAcl:     true,
+		// The kernel sends modes unmasked, with the umask (umask.go).
+		ExtraCapabilities:    fuse.CAP_DONT_MASK,
 		EnableSymlinkCaching: true,
 		DirectMount:          true,
 		DirectMountFlags:     syscall.MS_NOSUID | syscall.MS_NODEV,

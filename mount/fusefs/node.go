@@ -32,9 +32,10 @@ func caller(ctx context.Context) fop.Caller {
 }
 
 // newInode describes a new inode of the given type and permissions,
-// created for the caller of ctx, with a fresh gfid.
-func newInode(ctx context.Context, mode uint32, rdev uint64) fop.NewInode {
-	return fop.NewInode{Gfid: fop.NewGfid(), Mode: mode, Rdev: rdev, Caller: caller(ctx)}
+// created for the caller of ctx with its umask (umask.go), with a fresh
+// gfid.
+func (m *mount) newInode(ctx context.Context, mode uint32, rdev uint64) fop.NewInode {
+	return fop.NewInode{Gfid: fop.NewGfid(), Mode: mode, Rdev: rdev, Caller: caller(ctx), Umask: m.umasks.of(ctx)}
 }
 
 // inodeTable maps the inodes the kernel knows, by inode number (which is

@@ -47,23 +47,23 @@ func (n *node) created(ctx context.Context, name string, e fop.Entry, err error,
 	return n.entered(ctx, &e.Attr, out)
 }
 
-// Mkdir makes a directory; mode carries the permission bits, umask applied.
+// Mkdir makes a directory; mode carries the permission bits asked for.
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	in := newInode(ctx, syscall.S_IFDIR|mode&07777, 0)
+	in := n.m.newInode(ctx, syscall.S_IFDIR|mode&07777, 0)
 	e, err := n.m.vol.Mkdir(ctx, n.gfid, name, in)
 	return inode(n.created(ctx, name, e, err, "mkdir", out))
 }
 
 // Mknod makes a fifo, socket, device or regular file.
 func (n *node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	in := newInode(ctx, mode, uint64(dev))
+	in := n.m.newInode(ctx, mode, uint64(dev))
 	e, err := n.m.vol.Mknod(ctx, n.gfid, name, in)
 	return inode(n.created(ctx, name, e, err, "mknod", out))
 }
 
 // Symlink makes name in n point to target.
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	in := newInode(ctx, syscall.S_IFLNK|0o777, 0)
+	in := n.m.newInode(ctx, syscall.S_IFLNK|0o777, 0)
 	e, err := n.m.vol.Symlink(ctx, n.gfid, name, target, in)
 	return inode(n.created(ctx, name, e, err, "symlink", out))
 }
@@ -84,7 +84,7 @@ func (n *node) Link(ctx context.Context, target fs.InodeEmbedder, name string, o
 // Create makes and opens a regular file. The open flags (O_EXCL,
 // O_TRUNC, O_APPEND, O_DIRECT, ...) go to the volume unchanged.
 func (n *node) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
-	in := newInode(ctx, syscall.S_IFREG|mode&07777, 0)
+	in := n.m.newInode(ctx, syscall.S_IFREG|mode&07777, 0)
 	e, f, err := n.m.vol.Create(ctx, n.gfid, name, openFlags(flags), in)
 	child, errno := n.created(ctx, name, e, err, "create", out)
 	if errno != 0 {

@@ -135,7 +135,10 @@ func (v *Vol) Setxattr(ctx context.Context, g fop.Gfid, name string, value []byt
 	return nil
 }
 
-const aclAccess = "system.posix_acl_access"
+const (
+	aclAccess  = "system.posix_acl_access"
+	aclDefault = "system.posix_acl_default"
+)
 
 // aclMode is the permission bits an access ACL implies, as a local file
 // system sets them: owner from USER_OBJ, group from MASK (or GROUP_OBJ

@@ -42,6 +42,9 @@ func (v *Vol) make(parent fop.Gfid, name string, in fop.NewInode) (*inode, error
 	if in.Gfid.IsZero() || v.inodes[in.Gfid] != nil {
 		return nil, syscall.EINVAL
 	}
+	if _, acl := p.xattrs[aclDefault]; !acl {
+		in.Mode &^= in.Umask & 0o777 // a default ACL rules over the umask
+	}
 	ino := v.newInode(in.Gfid, in.Mode, in.Caller, p)
 	p.dir.set(name, in.Gfid)
 	p.attr.Mtime, p.attr.Ctime = now(), now()
