@@ -198,3 +198,27 @@ func TestGetattrOpenRemovedDir(t *testing.T) {
 		t.Fatalf("hashed set without the directory: getattr %+v, %v; want nlink 0", e.Attr, err)
 	}
 }
+
+// TestReaddirDirConflict: a directory of the same name but another gfid on
+// some set (a conflict) lends the listed directory none of its attributes.
+func TestReaddirDirConflict(t *testing.T) {
+	f := newFixture(t)
+	root := fop.RootGfid
+	name := f.name(root, 2, "d")
+	e, err := f.vols[2].Mkdir(ctx, root, name, fop.NewInode{Gfid: fop.NewGfid(), Mode: 0o755})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := fop.NewInode{Gfid: fop.NewGfid(), Mode: 0o700}
+	if _, err := f.vols[0].Mkdir(ctx, root, name, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.vols[0].Setattr(ctx, other.Gfid, fop.SetattrIn{Valid: fop.SetMtime, Mtime: fop.Timespec{Sec: 1 << 40}}); err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, f.fresh(), root, 1000)
+	if len(got) != 1 {
+		t.Fatalf("%d entries, want 1", len(got))
+	}
+	wantAttr(t, "readdir", got[0].Attr, e.Attr)
+}

@@ -146,9 +146,9 @@ func (d *distribute) Getattr(ctx context.Context, g fop.Gfid) (fop.Entry, error)
 }
 
 // getattrDir gets the directory g from every set and merges the copies
-// (mergeDir). A set that does not know g
-// (ESTALE: the directory was removed, and that set did not have it open)
-// is fine as long as another set answers.
+// (mergeDir). A set that does not know g (ESTALE: the directory was
+// removed, and that set did not have it open) is fine as long as another
+// set answers.
 func (d *distribute) getattrDir(ctx context.Context, g fop.Gfid) (fop.Entry, error) {
 	ents := make([]fop.Entry, len(d.sets))
 	errs := d.parallel(-1, func(i int) error {

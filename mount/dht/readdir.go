@@ -167,15 +167,21 @@ func (ds *dirStream) keepCopy(i int, e *fop.Dirent) {
 }
 
 // mergeCopies gives the subdirectory e, listed by dirSet, the attributes
-// merged from its copies on every set: the same rule as Lookup's.
+// merged from its copies on every set: the same rule as Lookup's. A copy
+// that is another inode (a conflict lookup reports) is left out.
 func (ds *dirStream) mergeCopies(e *fop.Dirent) {
-	c := ds.copies[e.Name]
-	if c == nil || e.Gfid.IsZero() {
+	kept := ds.copies[e.Name]
+	if kept == nil || e.Gfid.IsZero() {
 		return
+	}
+	c := make([]*fop.Attr, len(kept))
+	for i, a := range kept {
+		if a != nil && a.Gfid == e.Gfid {
+			c[i] = a
+		}
 	}
 	c[ds.dirSet] = &e.Attr
 	e.Attr, _ = mergeDir(c)
-	c[ds.dirSet] = nil
 }
 
 // seek returns the cursor after the entry numbered cookie.
