@@ -117,42 +117,49 @@ func (m *mount) fsOptions() *fs.Options {
 func (m *mount) mountOptions() fuse.MountOptions {
 	o := m.opts
 	mo := fuse.MountOptions{
-		AllowOther:    o.AllowOther,
-		Options:       []string{"default_permissions"},
-		MaxBackground: o.MaxBackground,
-		MaxWrite:      fuse.MAX_KERNEL_WRITE,
-		MaxReadAhead:  fuse.MAX_KERNEL_WRITE,
-		FsName:        o.FsName,
-		Name:          "mortar",
-		EnableLocks:   true,
-		EnableAcl:     true,
-		// The kernel sends modes unmasked, with the umask (umask.go).
-		ExtraCapabilities:    fuse.CAP_DONT_MASK,
+		AllowOther:           o.AllowOther,
+		Options:              []string{"default_permissions"},
+		MaxBackground:        o.MaxBackground,
+		MaxWrite:             fuse.MAX_KERNEL_WRITE,
+		MaxReadAhead:         fuse.MAX_KERNEL_WRITE,
+		FsName:               o.FsName,
+		Name:                 "mortar",
+		EnableLocks:          true,
+		EnableAcl:            true,
 		EnableSymlinkCaching: true,
 		DirectMount:          true,
-		DirectMountFlags:     syscall.MS_NOSUID | syscall.MS_NODEV,
-		// Read replies are bytes, never file descriptors: splicing them
-		// through a pipe only costs syscalls, and fails (with a warning
-		// per read) for 1 MiB replies, which outgrow the largest pipe.
-		DisableSplice: true,
-		Debug:         o.Debug,
-		Logger:        slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+		DirectMountFlags:     m.mountFlags(),
+		Debug:                o.Debug,
+		Logger:               slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
 	}
+	// The kernel sends modes unmasked, with the umask (umask.go).
+	mo.ExtraCapabilities = fuse.CAP_DONT_MASK
+	// Read replies are bytes, never file descriptors: splicing them
+	// through a pipe only costs syscalls, and fails (with a warning per
+	// read) for 1 MiB replies, which outgrow the largest pipe.
+	mo.DisableSplice = true
 	if o.Debug {
 		mo.Logger = slog.NewLogLogger(m.log.Handler(), slog.LevelInfo)
 	}
 	if o.ReadOnly {
 		mo.Options = append(mo.Options, "ro")
-		mo.DirectMountFlags |= syscall.MS_RDONLY
-	}
-	if o.NoAtime {
-		// A flag of the mount, not an option of the file system: the
-		// kernel refuses "noatime" in mount(2)'s data. (The fusermount
-		// fallback does not get it; readAtimeMode sees what the kernel
-		// really applies.)
-		mo.DirectMountFlags |= syscall.MS_NOATIME
 	}
 	return mo
+}
+
+// mountFlags are mount(2)'s flags. noatime is a flag of the mount, not
+// an option of the file system: the kernel refuses "noatime" in
+// mount(2)'s data, so the fusermount fallback does not get it;
+// readAtimeMode sees what the kernel really applies.
+func (m *mount) mountFlags() uintptr {
+	flags := uintptr(syscall.MS_NOSUID | syscall.MS_NODEV)
+	if m.opts.ReadOnly {
+		flags |= syscall.MS_RDONLY
+	}
+	if m.opts.NoAtime {
+		flags |= syscall.MS_NOATIME
+	}
+	return flags
 }
 
 // readaheadKB is the kernel readahead asked for the mount: one request of
