@@ -94,10 +94,17 @@ func StartBricks(t testing.TB, n int) []*Brick {
 func StartBrick(t testing.TB, name string) *Brick {
 	t.Helper()
 	base := TempDir(t)
+	return startBrickIn(t, name, filepath.Join(base, name), filepath.Join(base, name+".log"))
+}
+
+// startBrickIn starts a brick server for the new directory dir (its parent
+// must exist), logging to log.
+func startBrickIn(t testing.TB, name, dir, log string) *Brick {
+	t.Helper()
 	b := &Brick{
 		Name: name,
-		Dir:  filepath.Join(base, name),
-		Log:  filepath.Join(base, name+".log"),
+		Dir:  dir,
+		Log:  log,
 		t:    t,
 		bin:  Bin(t),
 	}

@@ -2,11 +2,13 @@ package cluster_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -137,4 +139,50 @@ func catWithin(path string, bound time.Duration) (string, error) {
 		return string(out), fmt.Errorf("hung for %v: %w", bound, ctx.Err())
 	}
 	return string(out), err
+}
+
+// TestTmpfsBrick: a brick served from a small tmpfs of its own fills up
+// (ENOSPC), and the brick server works there (its brick.json is written).
+func TestTmpfsBrick(t *testing.T) {
+	cluster.RequireFUSE(t)
+	b := cluster.StartBrickOnTmpfs(t, "b1", 4<<20)
+	if _, err := cluster.BrickID(b.Dir); err != nil {
+		t.Fatalf("brick on tmpfs: %v", err)
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(b.Dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	if total := st.Blocks * uint64(st.Bsize); total != 4<<20 {
+		t.Errorf("the brick's file system holds %d bytes, want %d", total, 4<<20)
+	}
+	f, err := os.Create(filepath.Join(b.Dir, "fill"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = f.Write(make([]byte, 8<<20))
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("writing 8 MiB into a 4 MiB brick: %v, want ENOSPC", err)
+	}
+	b.Kill()
+	b.Restart()
+}
+
+// TestKillMount: the mount daemon dies with SIGKILL; the mountpoint is
+// dead (ECONNABORTED, then ENOTCONN) and the cleanup unmounts it.
+func TestKillMount(t *testing.T) {
+	cluster.RequireFUSE(t)
+	bricks := cluster.StartBricks(t, 1)
+	mnt := cluster.Mount(t, bricks, 1)
+	pid := cluster.MountPid(t, mnt)
+	cluster.KillMount(t, mnt)
+	if err := syscall.Kill(pid, 0); err == nil {
+		if data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); !strings.Contains(string(data), ") Z") {
+			t.Errorf("mount daemon %d alive after KillMount", pid)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(mnt, "x")); !errors.Is(err, syscall.ENOTCONN) && !errors.Is(err, syscall.ECONNABORTED) {
+		t.Errorf("stat in a mount whose daemon died: %v, want ENOTCONN or ECONNABORTED", err)
+	}
 }

@@ -18,6 +18,21 @@
 //	func Mount(t testing.TB, bricks []*Brick, replica int, opts ...string) string
 //	func Unmount(t testing.TB, mnt string)          // before the test ends; Mount's cleanup does it otherwise
 //	func Abort(mnt string) error                    // abort the FUSE connection (hung mount)
+//	func WaitFor(t, bound, what, cond)              // poll cond under a bound; fail with what
+//
+// Replication and fault injection:
+//
+//	func NewVolume(t, bricks, replica, arbiter int) *Volume
+//	func (v *Volume) Mount(t, opts...) / MountThrough(t, proxies, opts...) string
+//	func (v *Volume) RunHeal(args...) / Heal(t, args...) / Info(t, args...) / HealUntilClean(t, bound)
+//	func MountSpecs(t, specs, flags []string, opts...) string // any bricks, any flags (--arbiter 1)
+//	func NewProxy(t, target) / ProxyFor(t, b) / ProxiesFor(t, bricks) *Proxy
+//	func StartBricksBehindProxies(t, n) ([]*Brick, []*Proxy)
+//	func (p *Proxy) Pass() / Blackhole() / Reset() / Delay(d) / Conns() / Spec()
+//	func StartBrickOnTmpfs(t, name, size) *Brick    // a brick that fills up (ENOSPC)
+//	func MountPid(t, mnt) int / KillMount(t, mnt)   // kill -9 the mount daemon (a client crash)
+//	func CompareBricks(t, dirs...) / CompareArbiter(t, arbiter, data...) / DiffBricks / ReadTree
+//	func Pending(path) / PendingTree(dir) / Dirty(dir) / BrickID(dir) / GFID(path) / RequireClean(t, dirs...)
 //
 // # Processes
 //
@@ -40,6 +55,28 @@
 //
 // On failure, the tail of every log of the test (brick servers, mount
 // command, mount daemon) is printed.
+//
+// # Faults
+//
+// A Proxy sits between a client and one brick (etcd's test bridge is the
+// model): Blackhole drops every byte both ways on old and new connections
+// without closing anything (a partition), Pass lets traffic flow again and
+// closes the connections whose stream lost bytes, Reset closes every
+// connection, Delay adds latency. A volume mounted with MountThrough
+// reaches each brick only through its proxy, so one client can be cut off
+// from chosen bricks while the bricks keep running for others (heal, a
+// second mount). Brick.Kill is a crashed brick server, KillMount a crashed
+// client, StartBrickOnTmpfs a brick whose disk fills up.
+//
+// # Checking replicas
+//
+// CompareBricks walks brick directories (.mortar/ left out) and requires
+// identical trees: names, types, content (sha256), mode, owner, nlink,
+// mtime, symlink targets, device numbers, trusted.mortar.gfid and every
+// other extended attribute but the changelog counters, printing the first
+// differences by kind. RequireClean requires empty dirty indexes and zero
+// counters on every inode. Volume.HealUntilClean runs `mortar heal` and
+// `mortar heal --info --json` until nothing is left, under a bound.
 //
 // Readiness is always a condition polled under a bound (a port accepting, a
 // mountpoint's st_dev changing, a process exiting), never a fixed sleep.

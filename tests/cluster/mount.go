@@ -35,6 +35,23 @@ var mounts struct {
 // log-file=PATH. The volume is unmounted when the test ends.
 func Mount(t testing.TB, bricks []*Brick, replica int, opts ...string) string {
 	t.Helper()
+	return MountSpecs(t, Specs(bricks), []string{"--replica", strconv.Itoa(replica)}, opts...)
+}
+
+// Specs returns the specs (ADDR/NAME) of bricks or proxies, in order.
+func Specs[S interface{ Spec() string }](bricks []S) []string {
+	specs := make([]string, len(bricks))
+	for i, b := range bricks {
+		specs[i] = b.Spec()
+	}
+	return specs
+}
+
+// MountSpecs mounts the volume of the bricks named by specs (ADDR/NAME, in
+// volume order) with the command-line flags given (--replica N, --arbiter
+// 1) and the -o options opts; the rest is as Mount.
+func MountSpecs(t testing.TB, specs []string, flags []string, opts ...string) string {
+	t.Helper()
 	RequireFUSE(t)
 	bin := Bin(t)
 	base := TempDir(t)
@@ -48,10 +65,6 @@ func Mount(t testing.TB, bricks []*Brick, replica int, opts ...string) string {
 	logOnFailure(t, "mount command "+mnt, cmdLog)
 	t.Cleanup(func() { unmount(t, mnt) })
 
-	specs := make([]string, len(bricks))
-	for i, b := range bricks {
-		specs[i] = b.Spec()
-	}
 	hasLog := false
 	for _, o := range opts {
 		hasLog = hasLog || strings.HasPrefix(o, "log-file=")
@@ -59,7 +72,7 @@ func Mount(t testing.TB, bricks []*Brick, replica int, opts ...string) string {
 	if !hasLog {
 		opts = append(opts, "log-file="+daemonLog)
 	}
-	args := []string{"mount", "--bricks", strings.Join(specs, ","), "--replica", strconv.Itoa(replica)}
+	args := append([]string{"mount", "--bricks", strings.Join(specs, ",")}, flags...)
 	if len(opts) > 0 {
 		args = append(args, "-o", strings.Join(opts, ","))
 	}
@@ -234,7 +247,7 @@ func inMountinfo(mnt string) bool {
 }
 
 // mountDaemons finds the processes serving mnt: processes other than this
-// one whose command line has mnt as an argument.
+// one whose command line has "mount" and mnt as arguments.
 func mountDaemons(mnt string) []int {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
@@ -250,11 +263,13 @@ func mountDaemons(mnt string) []int {
 		if err != nil {
 			continue
 		}
+		isMount, hasMnt := false, false
 		for _, arg := range strings.Split(string(cmdline), "\x00") {
-			if arg == mnt {
-				pids = append(pids, pid)
-				break
-			}
+			isMount = isMount || arg == "mount"
+			hasMnt = hasMnt || arg == mnt
+		}
+		if isMount && hasMnt {
+			pids = append(pids, pid)
 		}
 	}
 	return pids

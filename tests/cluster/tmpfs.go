@@ -1,0 +1,43 @@
+package cluster
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// tmpfsUnmountBound is how long unmounting a brick's tmpfs is retried
+// while something still holds it.
+const tmpfsUnmountBound = 15 * time.Second
+
+// StartBrickOnTmpfs starts a brick like StartBrick, with its directory on
+// a tmpfs of size bytes of its own, for disk-full tests: writes to the
+// brick fail with ENOSPC once it is full. The tmpfs is unmounted after
+// the brick server is stopped, when the test ends.
+func StartBrickOnTmpfs(t testing.TB, name string, size int64) *Brick {
+	t.Helper()
+	base := TempDir(t)
+	fs := filepath.Join(base, name+"-tmpfs")
+	if err := os.Mkdir(fs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", fs, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("size=%d,mode=0755", size)); err != nil {
+		t.Fatalf("mount -t tmpfs -o size=%d %s: %v", size, fs, err)
+	}
+	// Registered before the brick's own cleanup, so it runs after it.
+	t.Cleanup(func() {
+		var err error
+		if !waitFor(tmpfsUnmountBound, func() bool {
+			err = unix.Unmount(fs, 0)
+			return err == nil || err == unix.EINVAL
+		}) {
+			t.Errorf("unmounting the tmpfs of brick %s at %s: %v: detaching it", name, fs, err)
+			_ = unix.Unmount(fs, unix.MNT_DETACH)
+		}
+	})
+	return startBrickIn(t, name, filepath.Join(fs, name), filepath.Join(base, name+".log"))
+}
