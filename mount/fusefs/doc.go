@@ -35,12 +35,21 @@
 //
 // # Directories
 //
-// A directory handle reads the whole directory on its first read after
-// opendir or rewinddir and serves that snapshot with offsets index+1, so
-// a listing is stable under concurrent creates and each entry appears
-// once. READDIRPLUS lookups are answered from the snapshot's attributes;
+// A directory handle opens the directory in the volume at opendir and
+// keeps it open until releasedir, so that a directory removed meanwhile
+// still answers fstat. It reads the whole directory on its first read
+// after opendir or rewinddir and serves that snapshot with offsets
+// index+1, so a listing is stable under concurrent creates and each entry
+// appears once. READDIRPLUS lookups are answered from the snapshot's attributes;
 // entries changed since the snapshot (by this client or, through
 // notifications, by others) fall back to a real lookup (changes.go).
+//
+// # Access times
+//
+// Reads served from the page cache never reach the volume, so an open
+// for reading updates a stale atime (relatime's rule, on the times the
+// kernel was last given) by reading one byte through the new open file,
+// and drops the kernel's cached attributes (atime.go).
 //
 // # Locks and close
 //
