@@ -1,0 +1,5 @@
+//go:build !race
+
+package heal_test
+
+const raceEnabled = false
