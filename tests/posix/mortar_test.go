@@ -134,3 +134,30 @@ func onBrick(t *testing.T, bricks []*cluster.Brick, rel string) string {
 	}
 	return found[0]
 }
+
+// TestMortarReplica3 runs the suite on a replica-3 mount (one set of three
+// bricks); afterwards nothing may be left to heal and the replicas must be
+// identical.
+func TestMortarReplica3(t *testing.T) {
+	runReplicated(t, 3, 3)
+}
+
+// TestMortarDistRep runs the suite on a distributed-replicate mount, two
+// sets of three bricks (2 x 3), with the same check of the replicas.
+func TestMortarDistRep(t *testing.T) {
+	runReplicated(t, 6, 3)
+}
+
+func runReplicated(t *testing.T, bricks, replica int) {
+	cluster.RequireFUSE(t)
+	v := cluster.NewVolume(t, cluster.StartBricks(t, bricks), replica, 0)
+	mnt := v.Mount(t)
+	runSuite(t, mnt)
+	t.Run("replicas_identical", func(t *testing.T) {
+		cluster.Unmount(t, mnt)
+		cluster.RequireClean(t, v.Dirs()...)
+		for _, dirs := range v.SetDirs() {
+			cluster.CompareBricks(t, dirs...)
+		}
+	})
+}
