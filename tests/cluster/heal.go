@@ -111,8 +111,8 @@ func (v *Volume) info(args ...string) (*HealInfo, error) {
 }
 
 // HealUntilClean runs `mortar heal` (the index heal) and then `mortar heal
-// --info --json`, again and again, until the info lists no entry needing
-// heal and no split-brain, within bound; it fails the test otherwise, with
+// --info --json`, again and again, until the info reads every brick and
+// lists no entry needing heal and no split-brain, within bound; it fails the test otherwise, with
 // the last outputs. A refused command line fails at once.
 func (v *Volume) HealUntilClean(t testing.TB, bound time.Duration) {
 	t.Helper()
@@ -138,7 +138,7 @@ func (v *Volume) HealUntilClean(t testing.TB, bound time.Duration) {
 			return errors.As(err, &he) && he.Usage()
 		}
 		lastInfo = info
-		return info.Pending() == 0 && len(info.SplitBrain) == 0
+		return info.Clean()
 	})
 	var he *HealError
 	if errors.As(lastErr, &he) && he.Usage() {

@@ -21,6 +21,7 @@ type HealBrick struct {
 	Brick   string
 	Count   int // the count the brick reports (at least len(Entries))
 	Entries []HealEntry
+	Error   string // the brick could not be read (not connected...)
 }
 
 // HealEntry names a file by path, gfid or both.
@@ -48,6 +49,16 @@ func (h *HealInfo) Pending() int {
 	return n
 }
 
+// Clean reports whether every brick was read and nothing needs heal.
+func (h *HealInfo) Clean() bool {
+	for _, b := range h.Bricks {
+		if b.Error != "" {
+			return false
+		}
+	}
+	return h.Pending() == 0 && len(h.SplitBrain) == 0
+}
+
 // InSplitBrain reports whether the entry of the volume path p (or of the
 // gfid g) is listed in split-brain.
 func (h *HealInfo) InSplitBrain(p, g string) bool {
@@ -68,58 +79,87 @@ func (h *HealInfo) String() string {
 
 func normPath(p string) string { return "/" + strings.Trim(p, "/") }
 
-// ParseHealInfo reads `mortar heal --info --json`. The format is the heal
-// command's; this reader takes an object with a list of bricks, each with
-// its name ("brick"/"name"), its entries ("entries", strings or objects
-// with "path"/"gfid") and optionally a count ("count"), and split-brain
-// entries under "split_brain" (or "split-brain", "splitbrain") at the top
-// or per brick, so that small variations of the format do not break the
-// tests; anything else is an error that shows the output.
+// ParseHealInfo reads `mortar heal --info --json`: the Info of mount/heal
+// for each replica set, {"set": NAME, "bricks": [{"brick", "entries":
+// [{"gfid", "path"}], "split_brain": [...]}]}, given as one object, a list
+// of them, or {"sets": [...]}. Small variations are taken too (entries as
+// strings, a "count", split-brain entries at the top), so that the tests
+// do not break on them; anything it cannot read is an error showing the
+// output, never an empty result.
 func ParseHealInfo(out []byte) (*HealInfo, error) {
 	var top any
 	if err := json.Unmarshal(out, &top); err != nil {
 		return nil, fmt.Errorf("heal --info --json: not JSON (%v): %q", err, trim(out))
 	}
 	h := &HealInfo{Raw: string(out)}
-	var bricks []any
-	switch v := top.(type) {
-	case []any:
-		bricks = v
-	case map[string]any:
-		for k, val := range v {
-			switch normKey(k) {
-			case "bricks":
-				list, ok := val.([]any)
-				if !ok && val != nil {
-					return nil, fmt.Errorf("heal --info --json: %q is not a list: %q", k, trim(out))
-				}
-				bricks = list
-			case "splitbrain", "splitbrainentries":
-				es, err := entries(val)
-				if err != nil {
-					return nil, fmt.Errorf("heal --info --json: %q: %v: %q", k, err, trim(out))
-				}
-				h.SplitBrain = append(h.SplitBrain, es...)
-			}
-		}
-		_, hasBricks := findKey(v, "bricks")
-		_, hasSplit := findKey(v, "splitbrain")
-		if !hasBricks && !hasSplit {
-			return nil, fmt.Errorf("heal --info --json: no list of bricks nor of split-brain entries in %q", trim(out))
-		}
-	default:
-		return nil, fmt.Errorf("heal --info --json: want an object, got %q", trim(out))
-	}
-	for _, b := range bricks {
-		hb, sb, err := healBrick(b)
-		if err != nil {
-			return nil, fmt.Errorf("heal --info --json: %v: %q", err, trim(out))
-		}
-		h.Bricks = append(h.Bricks, hb)
-		h.SplitBrain = append(h.SplitBrain, sb...)
+	if err := h.collect(top, 0); err != nil {
+		return nil, fmt.Errorf("heal --info --json: %v in %q", err, trim(out))
 	}
 	h.SplitBrain = dedupe(h.SplitBrain)
 	return h, nil
+}
+
+// collect reads v, a set (an object with bricks or split-brain entries),
+// a brick (an object with entries), or a list or {"sets": [...]} of those.
+func (h *HealInfo) collect(v any, depth int) error {
+	if depth > 4 {
+		return fmt.Errorf("nested too deep")
+	}
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if err := h.collect(e, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	case map[string]any:
+		if sets, ok := findKey(x, "sets"); ok {
+			if _, isList := sets.([]any); !isList {
+				return fmt.Errorf(`"sets" is not a list`)
+			}
+			return h.collect(sets, depth+1)
+		}
+		bricks, hasBricks := findKey(x, "bricks")
+		split, hasSplit := findKey(x, "splitbrain")
+		_, hasEntries := findKey(x, "entries")
+		_, hasCount := findKey(x, "count")
+		switch {
+		case hasBricks || (hasSplit && !hasEntries && !hasCount):
+			if hasBricks {
+				list, ok := bricks.([]any)
+				if !ok && bricks != nil {
+					return fmt.Errorf(`"bricks" is not a list`)
+				}
+				for _, b := range list {
+					hb, sb, err := healBrick(b)
+					if err != nil {
+						return err
+					}
+					h.Bricks = append(h.Bricks, hb)
+					h.SplitBrain = append(h.SplitBrain, sb...)
+				}
+			}
+			if hasSplit {
+				es, err := entries(split)
+				if err != nil {
+					return fmt.Errorf("split-brain entries: %v", err)
+				}
+				h.SplitBrain = append(h.SplitBrain, es...)
+			}
+			return nil
+		case hasEntries || hasCount:
+			hb, sb, err := healBrick(x)
+			if err != nil {
+				return err
+			}
+			h.Bricks = append(h.Bricks, hb)
+			h.SplitBrain = append(h.SplitBrain, sb...)
+			return nil
+		}
+		return fmt.Errorf("an object that is neither a set nor a brick")
+	}
+	return fmt.Errorf("want objects, got %v", v)
 }
 
 func healBrick(b any) (HealBrick, []HealEntry, error) {
@@ -144,7 +184,15 @@ func healBrick(b any) (HealBrick, []HealEntry, error) {
 			if f, ok := val.(float64); ok {
 				count = int(f)
 			}
-		case "splitbrain", "splitbrainentries":
+		case "error":
+			if e, ok := val.(string); ok && e != "" {
+				hb.Error = e
+			}
+		case "connected":
+			if c, ok := val.(bool); ok && !c && hb.Error == "" {
+				hb.Error = "not connected"
+			}
+		case "splitbrain":
 			es, err := entries(val)
 			if err != nil {
 				return hb, nil, fmt.Errorf("brick split-brain entries %q: %v", k, err)

@@ -21,6 +21,9 @@ func TestParseHealInfo(t *testing.T) {
 		{"split-brain per brick", `{"bricks":[{"brick":"b1","entries":["/f"],"split_brain":[{"path":"/f"}]},{"brick":"b2","entries":["/f"],"split_brain":[{"path":"/f"}]}]}`, 2, []cluster.HealEntry{{Path: "/f"}}},
 		{"split-brain only", `{"split_brain":["gfid:` + g + `"]}`, 0, []cluster.HealEntry{{GFID: g}}},
 		{"a list of bricks", `[{"brick":"b1","entries":["/x"]}]`, 1, nil},
+		{"mount/heal Info", `{"set":"vol-set-0","bricks":[{"brick":"h:1/b1","id":"x","connected":true,"entries":[{"gfid":"` + g + `","path":"/f","pending":["data"],"split_brain":["data"]}],"split_brain":[{"gfid":"` + g + `","path":"/f"}]},{"brick":"h:2/b2","connected":false,"error":"not connected","entries":[],"split_brain":[]}]}`, 1, []cluster.HealEntry{{Path: "/f", GFID: g}}},
+		{"a list of sets", `[{"set":"s0","bricks":[{"brick":"b1","entries":[{"gfid":"` + g + `","path":"/a"}],"split_brain":[]}]},{"set":"s1","bricks":[{"brick":"b4","entries":[{"gfid":"` + g + `","path":"/b"}],"split_brain":[]}]}]`, 2, nil},
+		{"sets", `{"sets":[{"set":"s0","bricks":[{"brick":"b1","entries":[],"split_brain":[]}]},{"set":"s1","bricks":[{"brick":"b4","entries":["/b"],"split_brain":[]}]}]}`, 1, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -41,11 +44,21 @@ func TestParseHealInfo(t *testing.T) {
 			}
 		})
 	}
+	for out, clean := range map[string]bool{
+		`{"set":"s","bricks":[{"brick":"b1","connected":true,"entries":[],"split_brain":[]}]}`:                          true,
+		`{"set":"s","bricks":[{"brick":"b1","connected":false,"error":"not connected","entries":[],"split_brain":[]}]}`: false,
+		`{"set":"s","bricks":[{"brick":"b1","connected":true,"entries":["/x"],"split_brain":[]}]}`:                      false,
+	} {
+		h, err := cluster.ParseHealInfo([]byte(out))
+		if err != nil || h.Clean() != clean {
+			t.Errorf("Clean() of %s = %v (%v), want %v", out, !clean, err, clean)
+		}
+	}
 	h, _ := cluster.ParseHealInfo([]byte(`{"bricks":[],"split_brain":["/d/f"]}`))
 	if !h.InSplitBrain("d/f", "") || h.InSplitBrain("/d", "") {
 		t.Errorf("InSplitBrain on %v", h.SplitBrain)
 	}
-	for _, bad := range []string{``, `"text"`, `{"status":"ok"}`, `{"bricks":{"b1":[]}}`, `{"bricks":[{"entries":[3]}]}`} {
+	for _, bad := range []string{``, `"text"`, `{"status":"ok"}`, `{"bricks":{"b1":[]}}`, `{"bricks":[{"entries":[3]}]}`, `[{"set":"s0"}]`, `{"sets":{}}`, `[1]`} {
 		if _, err := cluster.ParseHealInfo([]byte(bad)); err == nil {
 			t.Errorf("ParseHealInfo(%q) accepted it", bad)
 		}
