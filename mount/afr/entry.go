@@ -1,0 +1,196 @@
+package afr
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+
+	"github.com/mortarfs/mortar/mount/fop"
+)
+
+// Entry operations are entry transactions: the entry lock on every name
+// they touch, the entry counters of every parent they change. A new
+// inode gets the caller's gfid on every brick.
+
+// entryTxn runs op on every brick as an entry transaction on names
+// (parent, name pairs), marking their parents.
+func (s *Set) entryTxn(ctx context.Context, op string, names []entryName, fn func(ctx context.Context, i int) error) ([]bool, error) {
+	t := &txn{name: op, kind: Entry, op: fn}
+	for _, n := range names {
+		t.locks = append(t.locks, entryLock(n.parent, n.name))
+		t.marks = append(t.marks, n.parent)
+	}
+	return s.transact(ctx, t)
+}
+
+// newEntry runs an entry transaction that makes the inode (parent,
+// name); it returns the entry as a data brick made it, and remembers the
+// bricks that made it as the new inode's good copies.
+func (s *Set) newEntry(ctx context.Context, op string, parent fop.Gfid, name string, fn func(ctx context.Context, i int) (fop.Entry, error)) (fop.Entry, error) {
+	ents := make([]fop.Entry, len(s.kids))
+	ok, err := s.entryTxn(ctx, op, []entryName{{parent, name}}, func(ctx context.Context, i int) error {
+		e, err := fn(ctx, i)
+		ents[i] = e
+		return err
+	})
+	if err != nil {
+		return fop.Entry{}, s.errorf(op, entryName{parent, name}, err)
+	}
+	e := ents[s.firstOK(ok)]
+	s.freshInode(e.Gfid, ok, e.Mode)
+	e.Pending = nil
+	return e, nil
+}
+
+// freshInode remembers that the bricks in ok hold the only copies of a
+// new inode, all good.
+func (s *Set) freshInode(g fop.Gfid, ok []bool, mode uint32) {
+	h := &health{present: append([]bool(nil), ok...), typ: mode & syscall.S_IFMT}
+	for _, k := range []Kind{Data, Metadata, Entry} {
+		for i, good := range ok {
+			if good && !(k == Data && s.isArbiter(i)) {
+				h.v[k].Sources = append(h.v[k].Sources, i)
+			}
+		}
+	}
+	s.health.put(g, h)
+}
+
+// Mkdir makes the directory (parent, name) with the gfid in.Gfid.
+func (s *Set) Mkdir(ctx context.Context, parent fop.Gfid, name string, in fop.NewInode) (fop.Entry, error) {
+	return s.newEntry(ctx, "mkdir", parent, name, func(ctx context.Context, i int) (fop.Entry, error) {
+		return s.kids[i].Mkdir(ctx, parent, name, in)
+	})
+}
+
+// Mknod makes a fifo, socket, device or empty regular file.
+func (s *Set) Mknod(ctx context.Context, parent fop.Gfid, name string, in fop.NewInode) (fop.Entry, error) {
+	return s.newEntry(ctx, "mknod", parent, name, func(ctx context.Context, i int) (fop.Entry, error) {
+		return s.kids[i].Mknod(ctx, parent, name, in)
+	})
+}
+
+// Symlink makes the symbolic link (parent, name) → target.
+func (s *Set) Symlink(ctx context.Context, parent fop.Gfid, name, target string, in fop.NewInode) (fop.Entry, error) {
+	return s.newEntry(ctx, "symlink", parent, name, func(ctx context.Context, i int) (fop.Entry, error) {
+		return s.kids[i].Symlink(ctx, parent, name, target, in)
+	})
+}
+
+// linktoMaker is how the brick client makes dht pointer files.
+type linktoMaker interface {
+	MknodLinkto(ctx context.Context, parent fop.Gfid, name string, gfid fop.Gfid, setName string) (fop.Entry, error)
+}
+
+// MknodLinkto makes the dht pointer file (parent, name) with gfid on
+// every brick (dht's interface for linkto files).
+func (s *Set) MknodLinkto(ctx context.Context, parent fop.Gfid, name string, gfid fop.Gfid, setName string) (fop.Entry, error) {
+	return s.newEntry(ctx, "mknod linkto", parent, name, func(ctx context.Context, i int) (fop.Entry, error) {
+		lm, ok := s.kids[i].(linktoMaker)
+		if !ok {
+			return fop.Entry{}, fmt.Errorf("brick %s cannot make linkto files: %w", s.kids[i].Name(), syscall.EINVAL)
+		}
+		return lm.MknodLinkto(ctx, parent, name, gfid, setName)
+	})
+}
+
+// Link makes (newParent, newName) a hard link of the inode g.
+func (s *Set) Link(ctx context.Context, g, newParent fop.Gfid, newName string) (fop.Entry, error) {
+	ents := make([]fop.Entry, len(s.kids))
+	ok, err := s.entryTxn(ctx, "link", []entryName{{newParent, newName}}, func(ctx context.Context, i int) error {
+		e, err := s.kids[i].Link(ctx, g, newParent, newName)
+		ents[i] = e
+		return err
+	})
+	if err != nil {
+		return fop.Entry{}, s.errorf("link", entryName{newParent, newName}, err)
+	}
+	e := ents[s.firstOK(ok)]
+	e.Pending = nil
+	return e, nil
+}
+
+// Unlink removes the non-directory entry (parent, name).
+func (s *Set) Unlink(ctx context.Context, parent fop.Gfid, name string) error {
+	_, err := s.entryTxn(ctx, "unlink", []entryName{{parent, name}}, func(ctx context.Context, i int) error {
+		return s.kids[i].Unlink(ctx, parent, name)
+	})
+	return s.errorf("unlink", entryName{parent, name}, err)
+}
+
+// Rmdir removes the empty directory (parent, name).
+func (s *Set) Rmdir(ctx context.Context, parent fop.Gfid, name string) error {
+	_, err := s.entryTxn(ctx, "rmdir", []entryName{{parent, name}}, func(ctx context.Context, i int) error {
+		return s.kids[i].Rmdir(ctx, parent, name)
+	})
+	return s.errorf("rmdir", entryName{parent, name}, err)
+}
+
+// Rename moves (oldParent, oldName) to (newParent, newName): both names
+// are locked and both parents marked.
+func (s *Set) Rename(ctx context.Context, oldParent fop.Gfid, oldName string, newParent fop.Gfid, newName string, flags uint32) error {
+	names := []entryName{{oldParent, oldName}, {newParent, newName}}
+	_, err := s.entryTxn(ctx, "rename", names, func(ctx context.Context, i int) error {
+		return s.kids[i].Rename(ctx, oldParent, oldName, newParent, newName, flags)
+	})
+	return s.errorf("rename", entryName{oldParent, oldName}, err)
+}
+
+// Create makes and opens the regular file (parent, name) with the gfid
+// in.Gfid on every brick; the File holds each brick's open file.
+// O_TRUNC is never sent: a file that already existed (no O_EXCL) is
+// truncated by a data transaction.
+func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags uint32, in fop.NewInode) (fop.Entry, fop.File, error) {
+	ents := make([]fop.Entry, len(s.kids))
+	files := make([]fop.File, len(s.kids))
+	ok, err := s.entryTxn(ctx, "create", []entryName{{parent, name}}, func(ctx context.Context, i int) error {
+		e, f, err := s.kids[i].Create(ctx, parent, name, flags&^syscall.O_TRUNC, in)
+		ents[i], files[i] = e, f
+		return err
+	})
+	e := ents[max(s.firstOK(ok), 0)]
+	if err == nil {
+		err = sameGfid(ents, ok, e.Gfid)
+	}
+	if err != nil {
+		s.releaseAll(ctx, files)
+		return fop.Entry{}, nil, s.errorf("create", entryName{parent, name}, err)
+	}
+	if e.Gfid == in.Gfid {
+		s.freshInode(e.Gfid, ok, e.Mode)
+	}
+	f := s.newFile(e.Gfid, flags, files)
+	if e.Gfid != in.Gfid && flags&syscall.O_TRUNC != 0 {
+		a, err := s.Setattr(ctx, e.Gfid, fop.SetattrIn{Valid: fop.SetSize})
+		if err != nil {
+			_ = f.Release(ctx)
+			return fop.Entry{}, nil, err
+		}
+		e.Attr = a
+	}
+	e.Pending = nil
+	return e, f, nil
+}
+
+// sameGfid checks that every brick in ok answered with gfid g.
+func sameGfid(ents []fop.Entry, ok []bool, g fop.Gfid) error {
+	for i, good := range ok {
+		if good && ents[i].Gfid != g {
+			return errGfidSplit
+		}
+	}
+	return nil
+}
+
+// releaseAll releases the open files of a failed open or create.
+func (s *Set) releaseAll(ctx context.Context, files []fop.File) {
+	ctx = context.WithoutCancel(ctx)
+	for i, f := range files {
+		if f == nil {
+			continue
+		}
+		if err := f.Release(ctx); err != nil {
+			s.log.Debug("release after a failed open", "brick", s.kids[i].Name(), "err", err)
+		}
+	}
+}

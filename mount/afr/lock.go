@@ -1,0 +1,135 @@
+package afr
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/mortarfs/mortar/mount/fop"
+)
+
+// Lock domains of replication's internal locks. Every client and the heal
+// engine use the same ones: data and metadata transactions lock the
+// inode, entry transactions lock (parent, name).
+const (
+	DataDomain     = "afr.data"
+	MetadataDomain = "afr.metadata"
+	EntryDomain    = "afr.entry"
+)
+
+// lockTarget is one internal lock: an inodelk on gfid in domain, or (with
+// entry) an entrylk on (gfid, name).
+type lockTarget struct {
+	entry  bool
+	gfid   fop.Gfid
+	name   string
+	domain string
+}
+
+func inodeLock(g fop.Gfid, domain string) lockTarget {
+	return lockTarget{gfid: g, domain: domain}
+}
+
+func entryLock(parent fop.Gfid, name string) lockTarget {
+	return lockTarget{entry: true, gfid: parent, name: name, domain: EntryDomain}
+}
+
+// less orders targets, so that every client takes them in one order.
+func (t lockTarget) less(u lockTarget) bool {
+	if c := slices.Compare(t.gfid[:], u.gfid[:]); c != 0 {
+		return c < 0
+	}
+	return strings.Compare(t.name, u.name) < 0
+}
+
+// take takes (wait: blocking) or releases t on b for owner.
+func (t lockTarget) take(ctx context.Context, b fop.Brick, owner uint64, cmd int, typ int) error {
+	if t.entry {
+		return b.Entrylk(ctx, t.gfid, t.name, t.domain, cmd, typ, owner)
+	}
+	return b.Inodelk(ctx, t.gfid, t.domain, cmd, fop.Lock{Type: typ, Start: 0, End: fop.LockToEOF, Owner: owner})
+}
+
+// sortTargets orders ts and drops duplicates.
+func sortTargets(ts []lockTarget) []lockTarget {
+	slices.SortFunc(ts, func(a, b lockTarget) int {
+		switch {
+		case a.less(b):
+			return -1
+		case b.less(a):
+			return 1
+		}
+		return 0
+	})
+	return slices.Compact(ts)
+}
+
+// lockAll takes every target on the bricks in on, for owner. First
+// without waiting, on all bricks in parallel; if any is refused because
+// another holds it, everything taken is released and the locks are taken
+// again waiting, target by target and brick by brick in set order, so
+// that two clients cannot deadlock. It returns the bricks where every
+// target is held, and each brick's error.
+func (s *Set) lockAll(ctx context.Context, ts []lockTarget, on []bool, owner uint64) ([]bool, []error) {
+	errs := s.each(on, func(i int) error { return s.lockBrick(ctx, ts, i, owner, fop.LkSet) })
+	locked := make([]bool, len(s.kids))
+	busy := false
+	for i := range locked {
+		locked[i] = on[i] && errs[i] == nil
+		busy = busy || errnoOf(errs[i]) == syscall.EAGAIN
+	}
+	if !busy {
+		return locked, errs
+	}
+	s.unlockAll(ctx, ts, locked, owner)
+	for i := range locked {
+		locked[i] = on[i] && (errs[i] == nil || errnoOf(errs[i]) == syscall.EAGAIN)
+		if locked[i] {
+			errs[i] = nil
+		}
+	}
+	for _, t := range ts {
+		for i := range s.kids {
+			if !locked[i] {
+				continue
+			}
+			if errs[i] = t.take(ctx, s.kids[i], owner, fop.LkSetw, fop.LockWrite); errs[i] != nil {
+				locked[i] = false
+				s.unlockBrick(ctx, ts, i, owner)
+			}
+		}
+	}
+	return locked, errs
+}
+
+// lockBrick takes the targets on brick i in order, with cmd; on a failure
+// it releases what it took.
+func (s *Set) lockBrick(ctx context.Context, ts []lockTarget, i int, owner uint64, cmd int) error {
+	for k, t := range ts {
+		if err := t.take(ctx, s.kids[i], owner, cmd, fop.LockWrite); err != nil {
+			s.unlockBrick(ctx, ts[:k], i, owner)
+			return err
+		}
+	}
+	return nil
+}
+
+// unlockAll releases the targets on the bricks in on.
+func (s *Set) unlockAll(ctx context.Context, ts []lockTarget, on []bool, owner uint64) {
+	s.each(on, func(i int) error {
+		s.unlockBrick(ctx, ts, i, owner)
+		return nil
+	})
+}
+
+// unlockBrick releases the targets on brick i. A failure is logged: the
+// brick is gone (its locks went with the session) or the inode is.
+func (s *Set) unlockBrick(ctx context.Context, ts []lockTarget, i int, owner uint64) {
+	ctx = context.WithoutCancel(ctx)
+	for _, t := range ts {
+		if err := t.take(ctx, s.kids[i], owner, fop.LkSet, fop.LockUnlock); err != nil {
+			s.log.Debug("unlock failed", "brick", s.kids[i].Name(), "gfid", t.gfid, "name", t.name, "domain", t.domain, "err", err)
+		}
+	}
+}
