@@ -27,6 +27,7 @@ type fixture struct {
 	written []*atomic.Int64 // data bytes written through each brick's files
 	e       *heal.Engine
 	arbiter bool
+	gfids   map[string]fop.Gfid // sameGfid
 }
 
 func newFixture(t *testing.T, n int, opts heal.Options, arbiter bool) *fixture {
