@@ -311,7 +311,12 @@ func (r *replica) counts(ops ...string) []int {
 	return out
 }
 
+// settle waits for the set's background work (post-ops and unlocks
+// after answering).
+func (r *replica) settle() { r.bg.wait() }
+
 func (r *replica) resetCounts() {
+	r.settle()
 	for _, f := range r.f {
 		f.ResetCounts()
 	}

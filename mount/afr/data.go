@@ -105,7 +105,8 @@ func (s *Set) writable(h *health, on []bool) error {
 
 // dataOp runs op on the bricks of g's eager window (not on the arbiter,
 // which counts as succeeded) and records the outcome. check, if not nil,
-// may turn successes that disagree into failures (short writes). It
+// may turn successes of the data bricks that disagree into failures
+// (short writes). It
 // returns which bricks succeeded.
 func (s *Set) dataOp(ctx context.Context, g fop.Gfid, op func(i int) error, check func(errs []error, on []bool)) ([]bool, error) {
 	w, err := s.eager.begin(ctx, g)
@@ -118,12 +119,12 @@ func (s *Set) dataOp(ctx context.Context, g fop.Gfid, op func(i int) error, chec
 		}
 		return op(i)
 	})
-	if check != nil {
-		check(errs, w.on)
-	}
 	data := slices.Clone(w.on) // the bricks that hold data
 	if s.arbiter >= 0 {
 		data[s.arbiter] = false
+	}
+	if check != nil {
+		check(errs, data)
 	}
 	sym := symmetric(errs, data)
 	if s.arbiter >= 0 && w.on[s.arbiter] && !sym && s.firstOK(okOf(errs, data)) < 0 {
