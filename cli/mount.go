@@ -19,19 +19,24 @@ func mountCmd() *command {
 	var (
 		bricks     string
 		replica    int
+		arbiter    int
+		force      bool
 		foreground bool
 		opts       string
 		name       string
 	)
 	return &command{
 		name:    "mount",
-		usage:   "--bricks HOST:PORT/NAME,... [--replica N] [--foreground] [-o OPTIONS] MOUNTPOINT",
+		usage:   "--bricks HOST:PORT/NAME,... [--replica N [--arbiter 1]] [--force] [--foreground] [-o OPTIONS] MOUNTPOINT",
 		summary: "mount a volume given by its bricks",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&bricks, "bricks", "", "comma-separated bricks, HOST:PORT/NAME; consecutive groups of --replica form a set")
 			fs.IntVar(&replica, "replica", 1, "bricks per replica set")
+			fs.IntVar(&arbiter, "arbiter", 0, "arbiter bricks per set: 1 with --replica 3 (the last brick of each set holds no data)")
+			fs.BoolVar(&force, "force", false, "allow replica 2 without an arbiter (it cannot avoid split-brain)")
 			fs.BoolVar(&foreground, "foreground", false, "stay in the foreground and log to stderr")
-			fs.StringVar(&opts, "o", "", "mount options: attribute-timeout=S,entry-timeout=S,negative-timeout=S,ro,log-file=PATH,log-level=LEVEL")
+			fs.StringVar(&opts, "o", "", "mount options: attribute-timeout=S,entry-timeout=S,negative-timeout=S,ro,log-file=PATH,log-level=LEVEL,"+
+				"quorum-type=auto|fixed|none,quorum-count=N,stale-reads,favorite-child-policy=size|mtime|majority,post-op-delay=S")
 			fs.StringVar(&name, "volume", "vol", "volume name (for logs and df)")
 		},
 		run: func(ctx context.Context, e *env, args []string) error {
@@ -39,6 +44,9 @@ func mountCmd() *command {
 				return usagef("want exactly one MOUNTPOINT")
 			}
 			vf, err := volfileFromBricks(name, bricks, replica)
+			if err == nil {
+				err = checkReplication(e, vf, arbiter, force)
+			}
 			if err != nil {
 				return usagef("%v", err)
 			}
@@ -72,6 +80,23 @@ func volfileFromBricks(name, list string, replica int) (*volume.Volfile, error) 
 		refs = append(refs, ref)
 	}
 	return volume.FromBricks(name, refs, replica)
+}
+
+// checkReplication applies --arbiter to vf and refuses replica 2 without
+// an arbiter unless forced (it cannot avoid split-brain: with quorum, the
+// second brick alone cannot take writes; without, the two diverge).
+func checkReplication(e *env, vf *volume.Volfile, arbiter int, force bool) error {
+	switch {
+	case arbiter == 1 && vf.Replica == 3:
+		vf.Arbiter = true
+	case arbiter != 0:
+		return fmt.Errorf("--arbiter %d: only --arbiter 1 with --replica 3 is supported", arbiter)
+	case vf.Replica == 2 && !force:
+		return errors.New("replica 2 without an arbiter cannot avoid split-brain: use --replica 3 (with --arbiter 1 for a cheap third brick), or --force to accept it")
+	case vf.Replica == 2:
+		fmt.Fprintln(e.stderr, "mortar mount: warning: replica 2 without an arbiter: split-brain is possible (forced)")
+	}
+	return nil
 }
 
 func checkMountpoint(p string) (string, error) {

@@ -38,7 +38,7 @@ func Mount(ctx context.Context, cfg Config) (*Mounted, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	st, err := buildStack(cfg.Volfile, log)
+	st, err := buildStack(cfg.Volfile, cfg.Options, log)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,13 @@ type Options struct {
 	Debug           bool // FUSE request tracing
 	// BackupVolfileServers are other servers to fetch the volfile from.
 	BackupVolfileServers []string
+
+	// Replication (volumes with replica > 1), as mount/afr's Options.
+	QuorumType          string        // quorum-type=auto|fixed|none ("": auto)
+	QuorumCount         int           // quorum-count=N (with fixed)
+	StaleReads          bool          // stale-reads: read without quorum
+	FavoriteChildPolicy string        // favorite-child-policy=size|mtime|majority
+	PostOpDelay         time.Duration // post-op-delay=SECONDS (0: afr's default, 1 s)
 }
 
 // DefaultOptions are GlusterFS's defaults: one-second kernel caches.
@@ -75,6 +82,8 @@ func (o *Options) set(key, val string, hasVal bool) error {
 		o.Debug = true
 	case "backup-volfile-servers", "backupvolfile-server":
 		o.BackupVolfileServers = strings.Split(val, ":")
+	case "quorum-type", "favorite-child-policy", "quorum-count", "stale-reads", "post-op-delay":
+		return o.setReplication(key, val, hasVal)
 	default:
 		if strings.HasPrefix(key, "x-") || ignoredOptions[key] {
 			return nil
@@ -83,6 +92,44 @@ func (o *Options) set(key, val string, hasVal bool) error {
 	}
 	if hasVal && key == "ro" {
 		return fmt.Errorf("takes no value")
+	}
+	return nil
+}
+
+// setReplication parses the options of replicated volumes.
+func (o *Options) setReplication(key, val string, hasVal bool) error {
+	switch key {
+	case "quorum-type":
+		if val != "auto" && val != "fixed" && val != "none" {
+			return fmt.Errorf("want auto, fixed or none")
+		}
+		o.QuorumType = val
+	case "quorum-count":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 {
+			return fmt.Errorf("want a positive number of bricks")
+		}
+		o.QuorumCount = n
+		if o.QuorumType == "" {
+			o.QuorumType = "fixed" // as GlusterFS: a count implies fixed
+		}
+	case "stale-reads":
+		if hasVal {
+			return fmt.Errorf("takes no value")
+		}
+		o.StaleReads = true
+	case "favorite-child-policy":
+		if val != "size" && val != "mtime" && val != "majority" && val != "none" {
+			return fmt.Errorf("want size, mtime, majority or none")
+		}
+		o.FavoriteChildPolicy = strings.TrimPrefix(val, "none")
+	case "post-op-delay":
+		if err := parseSeconds(val, &o.PostOpDelay); err != nil {
+			return err
+		}
+		if o.PostOpDelay == 0 {
+			o.PostOpDelay = -1 // afr: no delay at all
+		}
 	}
 	return nil
 }

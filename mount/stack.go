@@ -7,51 +7,92 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mortarfs/mortar/mount/afr"
 	"github.com/mortarfs/mortar/mount/client"
 	"github.com/mortarfs/mortar/mount/dht"
 	"github.com/mortarfs/mortar/mount/fop"
+	"github.com/mortarfs/mortar/mount/heal"
 	"github.com/mortarfs/mortar/volume"
 )
 
 // stack is the client stack of one volume below fusefs.
 type stack struct {
-	top    fop.Volume
-	bricks []*client.Brick
+	top     fop.Volume
+	bricks  []*client.Brick
+	healers []*heal.Engine
 }
 
-// buildStack connects to every brick of vf and composes the layers.
-func buildStack(vf *volume.Volfile, log *slog.Logger) (*stack, error) {
+// buildStack connects to every brick of vf and composes the layers: with
+// replica 1 each set is its brick; with more, each set is a replica set
+// (afr) over its bricks, healing what its lookups find in the background.
+func buildStack(vf *volume.Volfile, o Options, log *slog.Logger) (*stack, error) {
 	if err := vf.Validate(); err != nil {
 		return nil, err
-	}
-	if vf.Replica != 1 {
-		return nil, fmt.Errorf("volume %s: replica %d: replication is not available in this build", vf.Name, vf.Replica)
 	}
 	s := &stack{}
 	sets := make([]fop.Volume, 0, len(vf.Sets))
 	names := make([]string, 0, len(vf.Sets))
 	for _, set := range vf.Sets {
-		b, err := client.New(set.Bricks[0], client.Options{Logger: log})
+		v, err := s.buildSet(vf, set, o, log)
 		if err != nil {
 			s.close()
-			return nil, fmt.Errorf("brick %s: %w", set.Bricks[0], err)
+			return nil, err
 		}
-		s.bricks = append(s.bricks, b)
-		sets = append(sets, b)
+		sets = append(sets, v)
 		names = append(names, set.Name)
 	}
 	top, err := dht.New(sets, names, &vf.Layout, log)
 	if err != nil {
-		s.close()
+		for _, v := range sets {
+			_ = v.Close()
+		}
+		s.closeHealers()
 		return nil, err
 	}
 	s.top = top
 	return s, nil
 }
 
+// buildSet connects to the bricks of one set and returns its volume.
+func (s *stack) buildSet(vf *volume.Volfile, set volume.ReplicaSet, o Options, log *slog.Logger) (fop.Volume, error) {
+	copts := client.Options{Logger: log, FailFast: vf.Replica > 1}
+	kids := make([]fop.Brick, 0, len(set.Bricks))
+	for _, ref := range set.Bricks {
+		b, err := client.New(ref, copts)
+		if err != nil {
+			return nil, fmt.Errorf("brick %s: %w", ref, err)
+		}
+		s.bricks = append(s.bricks, b)
+		kids = append(kids, b)
+	}
+	if vf.Replica == 1 {
+		return kids[0].(*client.Brick), nil
+	}
+	healer := heal.New(heal.Set{Name: set.Name, Bricks: kids, Arbiter: vf.Arbiter},
+		heal.Options{Policy: o.FavoriteChildPolicy, Logger: log})
+	healer.Start()
+	s.healers = append(s.healers, healer)
+	r, err := afr.New(kids, afr.Options{
+		Name:                set.Name,
+		Arbiter:             vf.Arbiter,
+		QuorumType:          o.QuorumType,
+		QuorumCount:         o.QuorumCount,
+		StaleReads:          o.StaleReads,
+		PostOpDelay:         o.PostOpDelay,
+		FavoriteChildPolicy: o.FavoriteChildPolicy,
+		Healer:              healer,
+		Logger:              log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("volume %s: %w", vf.Name, err)
+	}
+	return r, nil
+}
+
 // waitBricks waits until every brick has a session, up to timeout. A
 // volume with some bricks down still mounts (their files fail with
-// ENOTCONN, as with GlusterFS); a volume with none up does not.
+// ENOTCONN, as with GlusterFS; a replica set serves from the others); a
+// volume with none up does not.
 func (s *stack) waitBricks(ctx context.Context, timeout time.Duration, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -71,7 +112,9 @@ func (s *stack) waitBricks(ctx context.Context, timeout time.Duration, log *slog
 	return nil
 }
 
+// close stops the healers, then closes the layers (and so the bricks).
 func (s *stack) close() {
+	s.closeHealers()
 	if s.top != nil {
 		_ = s.top.Close()
 		return
@@ -79,4 +122,11 @@ func (s *stack) close() {
 	for _, b := range s.bricks {
 		_ = b.Close()
 	}
+}
+
+func (s *stack) closeHealers() {
+	for _, h := range s.healers {
+		_ = h.Close()
+	}
+	s.healers = nil
 }
