@@ -10,6 +10,7 @@ import (
 func commands() []*command {
 	return []*command{
 		brickdCmd(),
+		healCmd(),
 		mountCmd(),
 		versionCmd(),
 	}

@@ -12,15 +12,11 @@ import (
 	"github.com/mortarfs/mortar/mount/fop"
 )
 
-// The lock domains of the afr transactions, which heals take too so that a
-// heal and a transaction on the same inode never overlap.
-// TODO(afr): use mount/afr's constants once its transactions land; these
-// are the names agreed until then.
-const (
-	DomainData     = "afr.data"
-	DomainMetadata = "afr.metadata"
-	DomainEntry    = "afr.entry"
-)
+// The heal takes the locks of the afr transactions (afr.DataDomain,
+// afr.MetadataDomain, afr.EntryDomain) so that a heal and a transaction on
+// the same inode never overlap: an inodelk over the whole file for data
+// and metadata, an entrylk over the whole directory (which conflicts with
+// the transactions' locks on single names) for entries.
 
 // unlockTimeout bounds the release of a lock, which runs even when the
 // heal's context has ended.
@@ -68,11 +64,11 @@ func (e *Engine) lock(ctx context.Context, g fop.Gfid, kind afr.Kind) (*lockSet,
 func (l *lockSet) request(ctx context.Context, b fop.Brick, cmd, typ int) error {
 	switch l.kind {
 	case afr.Entry:
-		return b.Entrylk(ctx, l.gfid, "", DomainEntry, cmd, typ, l.owner)
+		return b.Entrylk(ctx, l.gfid, "", afr.EntryDomain, cmd, typ, l.owner)
 	case afr.Data:
-		return b.Inodelk(ctx, l.gfid, DomainData, cmd, wholeFile(typ, l.owner))
+		return b.Inodelk(ctx, l.gfid, afr.DataDomain, cmd, wholeFile(typ, l.owner))
 	default:
-		return b.Inodelk(ctx, l.gfid, DomainMetadata, cmd, wholeFile(typ, l.owner))
+		return b.Inodelk(ctx, l.gfid, afr.MetadataDomain, cmd, wholeFile(typ, l.owner))
 	}
 }
 
