@@ -56,6 +56,7 @@ func Mount(ctx context.Context, cfg Config) (*Mounted, error) {
 		AttrTimeout:     o.AttrTimeout,
 		NegativeTimeout: o.NegativeTimeout,
 		ReadOnly:        o.ReadOnly,
+		NoAtime:         o.NoAtime,
 		AllowOther:      true,
 		FsName:          cfg.Source,
 		Debug:           o.Debug,

@@ -14,6 +14,7 @@ type Options struct {
 	EntryTimeout    time.Duration
 	NegativeTimeout time.Duration
 	ReadOnly        bool
+	NoAtime         bool // noatime: reads never update access times
 	LogFile         string
 	LogLevel        slog.Level
 	Debug           bool // FUSE request tracing
@@ -44,7 +45,7 @@ var ignoredOptions = map[string]bool{
 	"rw": true, "defaults": true, "_netdev": true, "auto": true, "noauto": true,
 	"nofail": true, "user": true, "nouser": true, "exec": true, "noexec": true,
 	"suid": true, "nosuid": true, "dev": true, "nodev": true, "async": true,
-	"relatime": true, "noatime": true, "atime": true, "x-systemd.automount": true,
+	"relatime": true, "atime": true, "x-systemd.automount": true,
 }
 
 // ParseOptions parses a comma-separated -o list on top of opts.
@@ -71,6 +72,8 @@ func (o *Options) set(key, val string, hasVal bool) error {
 		return parseSeconds(val, &o.NegativeTimeout)
 	case "ro":
 		o.ReadOnly = true
+	case "noatime":
+		o.NoAtime = true
 	case "log-file":
 		if val == "" {
 			return fmt.Errorf("needs a path")
@@ -90,7 +93,7 @@ func (o *Options) set(key, val string, hasVal bool) error {
 		}
 		return fmt.Errorf("unknown option")
 	}
-	if hasVal && key == "ro" {
+	if hasVal && (key == "ro" || key == "noatime") {
 		return fmt.Errorf("takes no value")
 	}
 	return nil

@@ -55,7 +55,10 @@ func buildStack(vf *volume.Volfile, o Options, log *slog.Logger) (*stack, error)
 
 // buildSet connects to the bricks of one set and returns its volume.
 func (s *stack) buildSet(vf *volume.Volfile, set volume.ReplicaSet, o Options, log *slog.Logger) (fop.Volume, error) {
-	copts := client.Options{Logger: log, FailFast: vf.Replica > 1}
+	// FailFast: an operation on a brick known to be down fails at once with
+	// ENOTCONN, as on GlusterFS, instead of waiting for a reconnect that
+	// may never come; replication skips such bricks anyway.
+	copts := client.Options{Logger: log, FailFast: true}
 	kids := make([]fop.Brick, 0, len(set.Bricks))
 	for _, ref := range set.Bricks {
 		b, err := client.New(ref, copts)
