@@ -13,6 +13,9 @@ type Volume struct {
 	Bricks  []*Brick
 	Replica int
 	Arbiter int
+	// Force mounts a shape mortar refuses by default (replica 2 without
+	// an arbiter): `mortar mount --force`.
+	Force bool
 
 	t       testing.TB
 	healLog string // every `mortar heal` run and its output
@@ -41,10 +44,18 @@ func (v *Volume) Flags() []string {
 	return f
 }
 
+// mountFlags are Flags and, with Force, --force.
+func (v *Volume) mountFlags() []string {
+	if v.Force {
+		return append(v.Flags(), "--force")
+	}
+	return v.Flags()
+}
+
 // Mount mounts the volume, connecting to the bricks directly.
 func (v *Volume) Mount(t testing.TB, opts ...string) string {
 	t.Helper()
-	return MountSpecs(t, Specs(v.Bricks), v.Flags(), opts...)
+	return MountSpecs(t, Specs(v.Bricks), v.mountFlags(), opts...)
 }
 
 // MountThrough mounts the volume through proxies, one per brick in the
@@ -59,7 +70,7 @@ func (v *Volume) MountThrough(t testing.TB, proxies []*Proxy, opts ...string) st
 			t.Fatalf("MountThrough: proxy %d (%s, %s) is not in front of brick %s", i, p.Name, p, v.Bricks[i])
 		}
 	}
-	return MountSpecs(t, Specs(proxies), v.Flags(), opts...)
+	return MountSpecs(t, Specs(proxies), v.mountFlags(), opts...)
 }
 
 // Dirs are the bricks' directories, in order.

@@ -22,10 +22,10 @@ import (
 )
 
 // Everything that touches a mount runs in a child process: the test binary
-// re-executed with the job in childEnv. A request hung in a broken mount
-// then hangs a process the test can kill, never the test itself. The child
-// prints "progress N" lines while it works and one "result JSON" line at
-// the end.
+// re-executed with childEnv naming a file that holds the job. A request
+// hung in a broken mount then hangs a process the test can kill, never the
+// test itself. The child prints "progress N" lines while it works and one
+// "result JSON" line at the end.
 
 const childEnv = "MORTAR_REPLICA_CHILD"
 
@@ -49,7 +49,12 @@ type result struct {
 // childMain runs the job of a child process and returns its exit status.
 func childMain() int {
 	var j job
-	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &j); err != nil {
+	data, err := os.ReadFile(os.Getenv(childEnv))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "child: %v\n", err)
+		return 2
+	}
+	if err := json.Unmarshal(data, &j); err != nil {
 		fmt.Fprintf(os.Stderr, "child: bad job: %v\n", err)
 		return 2
 	}
@@ -75,7 +80,7 @@ func childMain() int {
 	default:
 		r.Err = "empty job"
 	}
-	data, err := json.Marshal(r)
+	data, err = json.Marshal(r)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "child: %v\n", err)
 		return 2
@@ -109,9 +114,23 @@ func startChild(t testing.TB, what string, j job) *child {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The job goes in a file: it can be larger than an environment
+	// variable may be (128 KiB).
+	jobFile, err := os.CreateTemp("", "replica-job-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(jobFile.Name()) })
+	_, err = jobFile.Write(data)
+	if cerr := jobFile.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := &child{t: t, what: what, done: make(chan struct{})}
 	c.cmd = exec.Command(os.Args[0])
-	c.cmd.Env = append(os.Environ(), childEnv+"="+string(data))
+	c.cmd.Env = append(os.Environ(), childEnv+"="+jobFile.Name())
 	c.cmd.Stderr = &lockedWriter{mu: &c.mu, w: &c.stderr}
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdout, err := c.cmd.StdoutPipe()

@@ -20,6 +20,7 @@ import (
 // latest-mtime (B's, written last).
 func TestSplitBrain(t *testing.T) {
 	v := startVolume(t, 2, 2, 0)
+	v.Force = true // replica 2 without an arbiter: refused unless forced
 	noQuorum := "quorum-type=none"
 	files := []string{"f-src", "f-big", "f-mtime"}
 	sideA := bytes.Repeat([]byte("A"), 3000)
