@@ -21,7 +21,7 @@ import (
 
 // healConnectBound bounds the wait for the bricks' first sessions: a
 // brick that is down is reported, not waited for.
-const healConnectBound = 10 * time.Second
+const healConnectBound = 5 * time.Second
 
 // healArgs is a parsed `mortar heal` command line.
 type healArgs struct {
@@ -122,7 +122,7 @@ func openHealVolume(ctx context.Context, vf *volume.Volfile, log *slog.Logger) *
 		var bs []*client.Brick
 		var fbs []fop.Brick
 		for _, ref := range set.Bricks {
-			b, err := client.New(ref, client.Options{Logger: log})
+			b, err := client.New(ref, client.Options{Logger: log, FailFast: true}) // a brick that dies mid-heal fails at once
 			if err != nil { // never for a parsed ref; keep the set's shape anyway
 				log.Error("brick client", "brick", ref, "err", err)
 				continue

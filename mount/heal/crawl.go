@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/mortarfs/mortar/mount/afr"
 	"github.com/mortarfs/mortar/mount/fop"
 )
 
@@ -185,12 +184,3 @@ func addSummary(total, s Summary, first bool) Summary {
 
 // gfidName is how an inode without a known path is shown.
 func gfidName(g fop.Gfid) string { return "<gfid:" + g.String() + ">" }
-
-// kindNames returns the names of kinds.
-func kindNames(ks []afr.Kind) []string {
-	out := make([]string, len(ks))
-	for i, k := range ks {
-		out[i] = k.String()
-	}
-	return out
-}

@@ -23,11 +23,12 @@ type Set struct {
 
 // Favorite-child policies (Options.Policy): how a split-brain is resolved
 // without the administrator. The empty policy leaves it alone.
+// They are afr's favorite-child-policy values.
 const (
 	PolicyNone     = ""
-	PolicySize     = "size"     // the biggest file
-	PolicyMtime    = "mtime"    // the latest mtime
-	PolicyMajority = "majority" // the copy more than half of the bricks agree on
+	PolicySize     = afr.FavoriteSize     // the biggest file
+	PolicyMtime    = afr.FavoriteMtime    // the latest mtime
+	PolicyMajority = afr.FavoriteMajority // the copy more than half of the bricks agree on
 )
 
 // Options tune an Engine.

@@ -94,17 +94,6 @@ func (l *lockSet) unlock(ctx context.Context) {
 	}
 }
 
-// count returns how many bricks hold the lock.
-func (l *lockSet) count() int {
-	n := 0
-	for _, h := range l.held {
-		if h {
-			n++
-		}
-	}
-	return n
-}
-
 // newOwner returns a lock owner of its own for one heal, so that two heals
 // of one engine (one session per brick) exclude each other.
 func newOwner() uint64 {

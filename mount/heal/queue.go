@@ -2,7 +2,6 @@ package heal
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 
@@ -106,6 +105,3 @@ func (e *Engine) work(ctx context.Context) {
 		}
 	}
 }
-
-// errStale reports an inode that no connected brick has (removed since).
-func errStale(err error) bool { return errors.Is(err, errGone) }

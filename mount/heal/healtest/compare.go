@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,6 +25,11 @@ type Options struct {
 	Arbiter bool
 	// NoDirMtime leaves out the mtime of directories.
 	NoDirMtime bool
+	// MtimeSlack ignores mtime differences up to this much. Bricks set
+	// the times of what clients change themselves, so copies that no
+	// heal touched differ by the microseconds between the bricks' calls;
+	// a heal copies the source's times exactly.
+	MtimeSlack time.Duration
 }
 
 // node is one inode of a brick as Diff compares it.
@@ -114,7 +120,7 @@ func diffNode(a, b node, noData bool, o Options) []string {
 		add("owner", fmt.Sprintf("%d:%d", a.uid, a.gid), fmt.Sprintf("%d:%d", b.uid, b.gid))
 	}
 	skipMtime := (a.typ == unix.S_IFDIR && o.NoDirMtime) || (a.typ == unix.S_IFREG && noData)
-	if a.mtime != b.mtime && !skipMtime {
+	if !skipMtime && absDuration(a.mtime, b.mtime) > o.MtimeSlack {
 		add("mtime", a.mtime, b.mtime)
 	}
 	if a.typ == unix.S_IFREG && !noData && (a.size != b.size || a.sum != b.sum) {
@@ -129,6 +135,14 @@ func diffNode(a, b node, noData bool, o Options) []string {
 		}
 	}
 	return out
+}
+
+func absDuration(a, b unix.Timespec) time.Duration {
+	d := time.Duration(a.Nano() - b.Nano())
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // scan reads the tree of one brick.
