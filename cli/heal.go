@@ -122,8 +122,9 @@ func openHealVolume(ctx context.Context, vf *volume.Volfile, log *slog.Logger) *
 		var bs []*client.Brick
 		var fbs []fop.Brick
 		for _, ref := range set.Bricks {
-			b, err := client.New(ref, client.Options{Logger: log, FailFast: true}) // a brick that dies mid-heal fails at once
-			if err != nil { // never for a parsed ref; keep the set's shape anyway
+			// FailFast: a brick that dies mid-heal fails at once.
+			b, err := client.New(ref, client.Options{Logger: log, FailFast: true})
+			if err != nil { // never for a parsed ref
 				log.Error("brick client", "brick", ref, "err", err)
 				continue
 			}
