@@ -73,7 +73,10 @@ func healCmd() *command {
 				return err
 			}
 			defer closeLog()
-			v := openHealVolume(ctx, vf, log)
+			v, err := openHealVolume(ctx, vf, log)
+			if err != nil {
+				return err
+			}
 			defer v.close()
 			return a.run(ctx, e.stdout, v)
 		},
@@ -115,7 +118,7 @@ type healVolume struct {
 
 // openHealVolume connects to every brick (waiting at most
 // healConnectBound for all of them together) and makes the engines.
-func openHealVolume(ctx context.Context, vf *volume.Volfile, log *slog.Logger) *healVolume {
+func openHealVolume(ctx context.Context, vf *volume.Volfile, log *slog.Logger) (*healVolume, error) {
 	v := &healVolume{vf: vf}
 	var all []*client.Brick
 	for _, set := range vf.Sets {
@@ -124,9 +127,10 @@ func openHealVolume(ctx context.Context, vf *volume.Volfile, log *slog.Logger) *
 		for _, ref := range set.Bricks {
 			// FailFast: a brick that dies mid-heal fails at once.
 			b, err := client.New(ref, client.Options{Logger: log, FailFast: true})
-			if err != nil { // never for a parsed ref
-				log.Error("brick client", "brick", ref, "err", err)
-				continue
+			if err != nil {
+				v.bricks = append(v.bricks, bs)
+				v.close()
+				return nil, fmt.Errorf("brick %s: %w", ref, err)
 			}
 			bs, fbs, all = append(bs, b), append(fbs, b), append(all, b)
 		}
@@ -146,13 +150,15 @@ func openHealVolume(ctx context.Context, vf *volume.Volfile, log *slog.Logger) *
 		}()
 	}
 	wg.Wait()
-	return v
+	return v, nil
 }
 
 func (v *healVolume) close() {
-	for i, e := range v.engines {
+	for _, e := range v.engines {
 		_ = e.Close()
-		for _, b := range v.bricks[i] {
+	}
+	for _, bs := range v.bricks {
+		for _, b := range bs {
 			_ = b.Close()
 		}
 	}
