@@ -37,6 +37,7 @@ func TestArbiter(t *testing.T) {
 	// Now the only good copy goes: b1 is stale and the arbiter has no data.
 	b2.Kill()
 	b1.Restart()
+	waitReachable(t, mnt, b1, arb)
 	for _, c := range []struct {
 		what string
 		o    op
@@ -50,6 +51,7 @@ func TestArbiter(t *testing.T) {
 		t.Errorf("writing d/f with only the stale data brick and the arbiter up succeeded: the stale copy would become a source")
 	}
 	b2.Restart()
+	waitReachable(t, mnt, b1, b2, arb)
 	v.HealUntilClean(t, healBound)
 	got := mustDo(t, "reading after heal", opRead(mnt+"/d/f"), opRead(mnt+"/d/h"))
 	if !bytes.Equal(got[0].Data, new1) || string(got[1].Data) != "made while b1 was down" {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,4 +129,32 @@ func lstat(path string, st *fileStat) error {
 	}
 	st.size, st.regular = fi.Size(), fi.Mode().IsRegular()
 	return nil
+}
+
+var probes atomic.Int64
+
+// waitReachable waits until the mount writes to each of bricks again
+// (after a restart the client reconnects on its own schedule): a file
+// written through the mount must show up in their directories. The probe
+// files stay, like any file of the volume.
+func waitReachable(t *testing.T, mnt string, bricks ...*cluster.Brick) {
+	t.Helper()
+	name := fmt.Sprintf(".probe-%d", probes.Add(1))
+	var names []string
+	for _, b := range bricks {
+		names = append(names, b.Name)
+	}
+	var last opResult
+	cluster.WaitFor(t, resumeBound, "the mount to write to "+strings.Join(names, ", ")+" again", func() bool {
+		last = doBounded(t, "writing "+name, opWrite(mnt+"/"+name, []byte("probe")))
+		if last.Errno != "" {
+			return false
+		}
+		for _, b := range bricks {
+			if _, err := os.Lstat(onBrick(b, name)); err != nil {
+				return false
+			}
+		}
+		return true
+	})
 }
