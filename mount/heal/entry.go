@@ -17,7 +17,8 @@ type entryHeal struct {
 	lists []map[string]fop.Dirent // each brick's entries; nil: not listed
 	// failed marks the sinks where something failed (their counters stay).
 	failed  []bool
-	changed []bool // sinks whose directory changed (their times are restored)
+	changed []bool                      // sinks whose directory changed (their times are restored)
+	away    map[int]map[fop.Gfid]string // goingAway's index
 	errs    []error
 	out     outcome
 }

@@ -104,18 +104,31 @@ func (h *entryHeal) made(k int, name string, want fop.Dirent, fresh bool) error 
 }
 
 // goingAway returns a name of sink k in this directory that holds inode g
-// and that the source does not have (so phase 3 would remove it).
+// and that the source does not have (so phase 3 would remove it). The
+// names are indexed by gfid once per sink.
 func (h *entryHeal) goingAway(k int, g fop.Gfid) (string, bool) {
 	if h.p.merge {
 		return "", false
 	}
-	src := h.lists[h.p.source]
-	for name, ent := range h.lists[k] {
-		if _, keep := src[name]; !keep && ent.Gfid == g {
-			return name, true
-		}
+	if h.away == nil {
+		h.away = make(map[int]map[fop.Gfid]string)
 	}
-	return "", false
+	idx, ok := h.away[k]
+	if !ok {
+		idx = make(map[fop.Gfid]string)
+		src := h.lists[h.p.source]
+		for name, ent := range h.lists[k] {
+			if _, keep := src[name]; !keep && !ent.Gfid.IsZero() {
+				idx[ent.Gfid] = name
+			}
+		}
+		h.away[k] = idx
+	}
+	name, ok := idx[g]
+	if ok {
+		delete(idx, g) // renamed away: not a candidate twice
+	}
+	return name, ok
 }
 
 // newInodeDelta is the mark that says brick id misses a new inode: its

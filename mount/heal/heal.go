@@ -45,6 +45,15 @@ func (e *Engine) HealGfid(ctx context.Context, g fop.Gfid) (Result, error) {
 	return e.healTree(ctx, g, e.defaultHow())
 }
 
+// Heal is HealGfid for callers that need only the error: afr can heal an
+// inode at once (a gfid mismatch found by a lookup, say) through an
+// interface of its own, without importing this package. It must not be
+// called with afr's locks held: the heal takes them.
+func (e *Engine) Heal(ctx context.Context, g fop.Gfid) error {
+	_, err := e.HealGfid(ctx, g)
+	return err
+}
+
 func (e *Engine) defaultHow() how {
 	return how{choose: policyChooser(e.opts.Policy)}
 }
