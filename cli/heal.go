@@ -314,6 +314,9 @@ func (a *healArgs) runResolve(ctx context.Context, w io.Writer, v *healVolume) e
 	if err != nil {
 		return fmt.Errorf("resolve %s: %w", a.resolve, err)
 	}
+	if policy != a.policy {
+		fmt.Fprintf(w, "%s has different gfids on the bricks: resolving the entry split-brain of its directory with %s\n", a.resolve, policy)
+	}
 	if g == fop.RootGfid {
 		return v.resolveRoot(ctx, w, policy)
 	}

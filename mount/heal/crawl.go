@@ -182,5 +182,10 @@ func addSummary(total, s Summary, first bool) Summary {
 	return s
 }
 
-// gfidName is how an inode without a known path is shown.
-func gfidName(g fop.Gfid) string { return "<gfid:" + g.String() + ">" }
+// gfidName is how an inode without a known path is shown (the root is /).
+func gfidName(g fop.Gfid) string {
+	if g == fop.RootGfid {
+		return "/"
+	}
+	return "<gfid:" + g.String() + ">"
+}
