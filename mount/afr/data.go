@@ -40,7 +40,7 @@ func (s *Set) takeData(ctx context.Context, g fop.Gfid) (dataTake, error) {
 	marked, pending, perrs := s.preOpData(ctx, g, ids, locked)
 	undo := func(err error) (dataTake, error) {
 		ctx := context.WithoutCancel(ctx)
-		s.postOp(ctx, Data, []fop.Gfid{g}, ids, marked, nil)
+		s.postOp(ctx, []fop.Gfid{g}, decrements(Data, ids, nil), marked)
 		s.unlockAll(ctx, ts, locked, owner)
 		return dataTake{}, err
 	}
@@ -162,11 +162,22 @@ func okOf(errs []error, on []bool) []bool {
 // firstOK returns the first brick in ok that is not the arbiter, or the
 // first in ok, or -1.
 func (s *Set) firstOK(ok []bool) int {
-	i := slices.IndexFunc(ok, func(b bool) bool { return b })
-	for j, b := range ok {
-		if b && !s.isArbiter(j) {
-			return j
+	return s.pickOK(fop.Gfid{}, ok)
+}
+
+// pickOK returns the brick of ok whose attributes of g are reported: the
+// first in g's spread order (as reads choose, so that the times the
+// bricks set independently do not jump from one answer to the next),
+// not the arbiter unless it is the only one; -1 when ok is empty.
+func (s *Set) pickOK(g fop.Gfid, ok []bool) int {
+	var all []int
+	for i, b := range ok {
+		if b {
+			all = append(all, i)
 		}
 	}
-	return i
+	if len(all) == 0 {
+		return -1
+	}
+	return s.spread(g, notArbiter(all, s.arbiter))[0]
 }

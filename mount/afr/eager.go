@@ -2,10 +2,8 @@ package afr
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/mortarfs/mortar/mount/fop"
@@ -154,14 +152,11 @@ func (t *eagerTable) begin(ctx context.Context, g fop.Gfid) (*window, error) {
 			}
 			return w, nil
 		}
+		// Waiting for the window to open or close takes a few round
+		// trips; it does not end with ctx (see lockAll).
 		wake := e.wake
 		e.mu.Unlock()
-		select {
-		case <-wake:
-		case <-ctx.Done():
-			t.unref(e)
-			return nil, fmt.Errorf("waiting for the data lock of %v: %w", g, syscall.EINTR)
-		}
+		<-wake
 	}
 }
 
@@ -290,7 +285,7 @@ func (e *eagerLock) release() {
 	e.mu.Unlock()
 	s := e.t.s
 	ctx := context.Background()
-	s.postOp(ctx, Data, []fop.Gfid{gfid}, ids, marked, ok)
+	s.postOp(ctx, []fop.Gfid{gfid}, decrements(Data, ids, ok), marked)
 	s.unlockAll(ctx, []lockTarget{inodeLock(gfid, DataDomain)}, locked, owner)
 	e.mu.Lock()
 	e.drain = false

@@ -40,6 +40,7 @@ func TestEagerLockOneRPCPerWrite(t *testing.T) {
 			if err := f.Release(bg); err != nil {
 				t.Fatal(err)
 			}
+			r.settle()
 			for i, n := range writes {
 				want := 100
 				if arbiter && i == 2 {

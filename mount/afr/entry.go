@@ -36,7 +36,7 @@ func (s *Set) newEntry(ctx context.Context, op string, parent fop.Gfid, name str
 	if err != nil {
 		return fop.Entry{}, s.errorf(op, entryName{parent, name}, err)
 	}
-	e := ents[s.firstOK(ok)]
+	e := ents[s.pickOK(ents[s.firstOK(ok)].Gfid, ok)]
 	s.freshInode(e.Gfid, ok, e.Mode)
 	e.Pending = nil
 	return e, nil
@@ -105,7 +105,7 @@ func (s *Set) Link(ctx context.Context, g, newParent fop.Gfid, newName string) (
 	if err != nil {
 		return fop.Entry{}, s.errorf("link", entryName{newParent, newName}, err)
 	}
-	e := ents[s.firstOK(ok)]
+	e := ents[s.pickOK(g, ok)]
 	e.Pending = nil
 	return e, nil
 }
@@ -148,7 +148,7 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 		ents[i], files[i] = e, f
 		return err
 	})
-	e := ents[max(s.firstOK(ok), 0)]
+	e := ents[max(s.pickOK(in.Gfid, ok), 0)]
 	if err == nil {
 		err = sameGfid(ents, ok, e.Gfid)
 	}

@@ -191,9 +191,13 @@ func (f *file) Flush(ctx context.Context, lockOwner uint64) error {
 	return nil
 }
 
-// Release closes the eager window and the file on every brick.
+// Release closes the file on every brick, and the eager window in the
+// background (its post-op and unlock work by gfid, not by fd): the
+// kernel sends RELEASE after close(2) has returned, and nothing waits
+// for it; a later data operation on the inode waits for the window to
+// close.
 func (f *file) Release(ctx context.Context) error {
-	f.s.eager.flush(ctx, f.gfid)
+	f.s.bg.run(func() { f.s.eager.flush(context.WithoutCancel(ctx), f.gfid) })
 	f.mu.Lock()
 	fds := f.fds
 	f.fds, f.released = make([]fop.File, len(fds)), true

@@ -56,7 +56,7 @@ func (s *Set) Setattr(ctx context.Context, g fop.Gfid, in fop.SetattrIn) (fop.At
 		if err != nil {
 			return fop.Attr{}, s.errorf("truncate", g, err)
 		}
-		out = attrs[s.firstOK(ok)]
+		out = attrs[s.pickOK(g, ok)]
 		in.Valid &^= fop.SetSize
 		if in.Valid == 0 {
 			return out, nil
@@ -73,7 +73,7 @@ func (s *Set) Setattr(ctx context.Context, g fop.Gfid, in fop.SetattrIn) (fop.At
 	if err != nil {
 		return fop.Attr{}, s.errorf("setattr", g, err)
 	}
-	return attrs[s.firstOK(ok)], nil
+	return attrs[s.pickOK(g, ok)], nil
 }
 
 // Readlink reads a symlink's target from a brick with good data.

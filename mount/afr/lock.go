@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/mortarfs/mortar/mount/fop"
 )
@@ -17,6 +18,11 @@ const (
 	MetadataDomain = "afr.metadata"
 	EntryDomain    = "afr.entry"
 )
+
+// lockWaitLimit bounds the wait for one internal lock: holders release
+// them within a transaction (or at once on contention for eager locks),
+// so a longer wait means a stuck holder.
+const lockWaitLimit = 2 * time.Minute
 
 // lockTarget is one internal lock: an inodelk on gfid in domain, or (with
 // entry) an entrylk on (gfid, name).
@@ -83,6 +89,12 @@ func (s *Set) lockAll(ctx context.Context, ts []lockTarget, on []bool, owner uin
 		return locked, errs
 	}
 	s.unlockAll(ctx, ts, locked, owner)
+	// The waits are the set's own business: a signal to the application
+	// (FUSE interrupts a request for any signal, even the Go runtime's
+	// preemption) must not make it give up a brick. They end when the
+	// holder lets go, its session or ours dies, or after lockWaitLimit.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lockWaitLimit)
+	defer cancel()
 	for i := range locked {
 		locked[i] = on[i] && (errs[i] == nil || errnoOf(errs[i]) == syscall.EAGAIN)
 		if locked[i] {

@@ -62,7 +62,7 @@ func (s *Set) lookupResult(ctx context.Context, parent fop.Gfid, name string, en
 		return fop.Entry{}, errs[slices.Index(missing, true)]
 	}
 	h := s.lookupHealth(g, ents, found)
-	out := ents[s.attrSource(h, found)]
+	out := ents[s.attrSource(g, h, found)]
 	out.Pending = nil
 	return out, nil
 }
@@ -104,23 +104,24 @@ func (s *Set) lookupHealth(g fop.Gfid, ents []fop.Entry, found []bool) *health {
 	h := s.analyze(ids, pending, found, marks)
 	h.typ = ents[slices.Index(found, true)].Mode & syscall.S_IFMT
 	marks2, gen2, stable2 := s.eager.ownMarks(g)
-	if stable && stable2 && gen == gen2 && slices.Equal(marks, marks2) {
+	if stable && stable2 && gen == gen2 && slices.Equal(marks, marks2) && !s.busy.has(g) {
 		s.remember(g, h)
 	}
 	return h
 }
 
-// attrSource picks the brick whose attributes a lookup returns: a good
-// one for stat when there is one, else any data brick that found it.
-func (s *Set) attrSource(h *health, found []bool) int {
+// attrSource picks the brick whose attributes a lookup of g returns: the
+// one reads prefer among the good ones for stat, else any data brick that
+// found it.
+func (s *Set) attrSource(g fop.Gfid, h *health, found []bool) int {
 	if cands, err := h.readable(readAttr, s.arbiter); err == nil {
-		for _, i := range cands {
+		for _, i := range s.spread(g, cands) {
 			if found[i] {
 				return i
 			}
 		}
 	}
-	return s.firstOK(found)
+	return s.pickOK(g, found)
 }
 
 // queue asks the healer to heal g, if there is one.

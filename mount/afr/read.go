@@ -94,6 +94,7 @@ func (s *Set) healthOf(ctx context.Context, g fop.Gfid) (*health, error) {
 // the question the answer is used once and not kept.
 func (s *Set) refresh(ctx context.Context, g fop.Gfid) (*health, error) {
 	before, gen, stable := s.eager.ownMarks(g)
+	busy := s.busy.has(g)
 	up := s.connected()
 	pending := make([][]fop.Pending, len(s.kids))
 	errs := s.each(up, func(i int) error {
@@ -117,7 +118,7 @@ func (s *Set) refresh(ctx context.Context, g fop.Gfid) (*health, error) {
 	if old, ok := s.health.get(g); ok {
 		h.typ = old.typ
 	}
-	if !stable || !stable2 || gen != gen2 || !slices.Equal(before, after) {
+	if !stable || !stable2 || gen != gen2 || !slices.Equal(before, after) || busy || s.busy.has(g) {
 		return h, nil
 	}
 	s.remember(g, h)
@@ -133,6 +134,17 @@ func (s *Set) remember(g fop.Gfid, h *health) {
 	if s.opts.Healer != nil && h.needsHeal() {
 		s.opts.Healer.Queue(g)
 	}
+}
+
+// spread orders the bricks cands for inode g: the set's bricks rotated
+// by g's hash, so that inodes spread over the bricks and every read of
+// one inode prefers the same brick.
+func (s *Set) spread(g fop.Gfid, cands []int) []int {
+	n := len(s.kids)
+	start := int(binary.BigEndian.Uint32(g[12:]) % uint32(n))
+	out := slices.Clone(cands)
+	slices.SortFunc(out, func(a, b int) int { return (a-start+n)%n - (b-start+n)%n })
+	return out
 }
 
 // canRead checks the read quorum: without stale reads, a read needs a
@@ -160,10 +172,8 @@ func (s *Set) read(ctx context.Context, g fop.Gfid, rk readKind, fn func(i int) 
 	if err != nil {
 		return err
 	}
-	start := int(binary.BigEndian.Uint32(g[12:]) % uint32(len(cands)))
 	var last error = errNoSource
-	for k := range cands {
-		i := cands[(start+k)%len(cands)]
+	for _, i := range s.spread(g, cands) {
 		if !up[i] {
 			continue
 		}

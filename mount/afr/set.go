@@ -23,6 +23,7 @@ type Set struct {
 	health   *healthCache
 	eager    *eagerTable
 	ids      *idBook
+	busy     busyTable
 	owners   atomic.Uint64 // lock owners of this client's transactions
 	bg       background
 	closeErr error
@@ -57,7 +58,8 @@ func New(children []fop.Brick, opts Options) (*Set, error) {
 	}
 	s.eager = newEagerTable(s)
 	s.ids = newIDBook(s)
-	s.owners.Store(uint64(fop.NewGfid().Ino())) // distinct from an earlier run's, for logs
+	// Owners start at random, below 2^63: the heal engine's are above.
+	s.owners.Store(fop.NewGfid().Ino() >> 2)
 	for i, k := range s.kids {
 		k.Watch(func(ev fop.Event) { s.onEvent(i, ev) })
 	}

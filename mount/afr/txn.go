@@ -27,7 +27,42 @@ type txn struct {
 // Without a quorum of connected, locked and marked bricks nothing is
 // changed (EROFS); with fewer than a quorum of successes the operation
 // fails with the bricks' error, and the changelog accuses the others.
+//
+// An entry transaction with every brick of the set locked is optimistic
+// (GlusterFS's optimistic-change-log): no pre-op; a post-op only if the
+// operation failed on some brick, accusing it. A failed mkdir, rename or
+// rmdir then leaves the parent untouched (its ctime too), and a create
+// costs one round trip less before it answers and two RPCs fewer per
+// brick. The price: a client that dies between the operation and that
+// post-op leaves a divergence no counter records (an index or full crawl
+// of the heal engine merges it).
 func (s *Set) transact(ctx context.Context, t *txn) ([]bool, error) {
+	r, err := s.beginTxn(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	errs := s.each(r.marked, func(i int) error {
+		if t.skip != nil && t.skip(i) {
+			return nil
+		}
+		return t.op(ctx, i)
+	})
+	return s.completeTxn(ctx, r, errs)
+}
+
+// txnRun is a transaction under way.
+type txnRun struct {
+	t          *txn
+	ids        []string
+	ts         []lockTarget
+	owner      uint64
+	locked     []bool
+	marked     []bool // the bricks that take part
+	optimistic bool   // no pre-op was made
+}
+
+// beginTxn locks and, unless optimistic, marks.
+func (s *Set) beginTxn(ctx context.Context, t *txn) (*txnRun, error) {
 	ids, err := s.ids.get(ctx)
 	if err != nil {
 		return nil, err
@@ -36,44 +71,82 @@ func (s *Set) transact(ctx context.Context, t *txn) ([]bool, error) {
 	if !s.quorum.met(up) {
 		return nil, errNoQuorum
 	}
-	owner := s.newOwner()
-	ts := sortTargets(t.locks)
-	locked, lerrs := s.lockAll(ctx, ts, up, owner)
-	if !s.quorum.met(locked) {
-		s.unlockAll(ctx, ts, locked, owner)
+	r := &txnRun{t: t, ids: ids, ts: sortTargets(t.locks), owner: s.newOwner()}
+	var lerrs []error
+	r.locked, lerrs = s.lockAll(ctx, r.ts, up, r.owner)
+	if !s.quorum.met(r.locked) {
+		s.unlockAll(ctx, r.ts, r.locked, r.owner)
 		return nil, lockErr(lerrs, up)
 	}
 	t.marks = compactGfids(t.marks)
-	marks := t.marks
-	marked, perrs := s.preOp(ctx, t.kind, marks, ids, locked)
-	if !s.quorum.met(marked) {
-		s.finish(ctx, t, ids, ts, locked, marked, nil, owner) // undoes the marks
-		return nil, lockErr(perrs, locked)
+	if t.kind == Entry && count(r.locked) == len(s.kids) && len(ids) == len(s.kids) {
+		r.optimistic, r.marked = true, r.locked
+		return r, nil
 	}
-	errs := s.each(marked, func(i int) error {
-		if t.skip != nil && t.skip(i) {
-			return nil
-		}
-		return t.op(ctx, i)
-	})
-	ok := make([]bool, len(s.kids))
-	for i := range ok {
-		ok[i] = marked[i] && errs[i] == nil
+	s.busy.add(t.marks) // until finish's post-op is done
+	var perrs []error
+	r.marked, perrs = s.preOp(ctx, t.kind, t.marks, ids, r.locked)
+	if !s.quorum.met(r.marked) {
+		s.finish(ctx, r, r.undo())
+		return nil, lockErr(perrs, r.locked)
 	}
-	if symmetric(errs, marked) {
+	return r, nil
+}
+
+// completeTxn judges the operation's outcome, and starts the post-op.
+func (s *Set) completeTxn(ctx context.Context, r *txnRun, errs []error) ([]bool, error) {
+	ok := okOf(errs, r.marked)
+	if symmetric(errs, r.marked) {
 		// Failed alike everywhere: nothing diverged, nobody is accused.
-		s.finish(ctx, t, ids, ts, locked, marked, nil, owner)
-		return ok, pickErr(errs, marked)
+		s.finish(ctx, r, r.undo())
+		return ok, pickErr(errs, r.marked)
 	}
-	s.noteFailures(t.kind, marks, ok)
-	s.finish(ctx, t, ids, ts, locked, marked, ok, owner)
+	s.noteFailures(r.t.kind, r.t.marks, ok)
+	s.finish(ctx, r, r.settle(ok))
 	if !s.quorum.met(ok) {
-		if err := pickErr(errs, marked); err != nil {
+		if err := pickErr(errs, r.marked); err != nil {
 			return ok, err
 		}
 		return ok, errNoQuorum
 	}
 	return ok, nil
+}
+
+// undo returns the post-op of a transaction that changed nothing: take
+// back every mark (of every id, the ones of unknown bricks too).
+func (r *txnRun) undo() []fop.PendingDelta {
+	if r.optimistic {
+		return nil
+	}
+	return decrements(r.t.kind, r.ids, nil)
+}
+
+// settle returns the post-op of a transaction that succeeded on the
+// bricks in ok: take back their marks (the others stay accused); for an
+// optimistic one, accuse the bricks where it failed.
+func (r *txnRun) settle(ok []bool) []fop.PendingDelta {
+	if !r.optimistic {
+		return decrements(r.t.kind, r.ids, ok)
+	}
+	var deltas []fop.PendingDelta
+	for i, good := range ok {
+		if !good {
+			deltas = append(deltas, r.t.kind.Delta(r.ids[i], 1))
+		}
+	}
+	return deltas
+}
+
+// decrements returns −1 of kind k for the ids of the bricks in ok (for
+// every id when ok is nil).
+func decrements(k Kind, ids []string, ok []bool) []fop.PendingDelta {
+	var deltas []fop.PendingDelta
+	for j, id := range ids {
+		if ok == nil || (j < len(ok) && ok[j]) {
+			deltas = append(deltas, k.Delta(id, -1))
+		}
+	}
+	return deltas
 }
 
 // lockErr is the error of a transaction that could not lock or mark a
@@ -93,46 +166,40 @@ func (s *Set) preOp(ctx context.Context, k Kind, marks []fop.Gfid, ids []string,
 	for j, id := range ids {
 		deltas[j] = k.Delta(id, 1)
 	}
-	errs := s.each(on, func(i int) error {
-		for _, g := range marks {
-			if _, err := s.kids[i].Xattrop(ctx, g, deltas); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	done := make([]bool, len(s.kids))
-	for i := range done {
-		done[i] = on[i] && errs[i] == nil
-	}
-	return done, errs
+	errs := s.changelog(ctx, marks, deltas, on)
+	return okOf(errs, on), errs
 }
 
-// finish does the post-op and the unlock, in the background: on every
-// brick in marked (they took part), subtract 1 from the counters of the
-// bricks in ok — of every brick when ok is nil (nothing happened, undo
-// the marks) — then unlock the bricks in locked.
-func (s *Set) finish(ctx context.Context, t *txn, ids []string, ts []lockTarget, locked, marked, ok []bool, owner uint64) {
+// finish does the post-op and the unlock, in the background: deltas on
+// every marked inode of every brick that took part, then unlock.
+func (s *Set) finish(ctx context.Context, r *txnRun, deltas []fop.PendingDelta) {
 	ctx = context.WithoutCancel(ctx)
 	s.bg.run(func() {
-		s.postOp(ctx, t.kind, t.marks, ids, marked, ok)
-		s.unlockAll(ctx, ts, locked, owner)
+		s.postOp(ctx, r.t.marks, deltas, r.marked)
+		if !r.optimistic {
+			s.busy.done(r.t.marks)
+		}
+		s.unlockAll(ctx, r.ts, r.locked, r.owner)
 	})
 }
 
-// postOp subtracts 1 from the counter of kind of every brick in ok (of
-// every id when ok is nil), on every marked inode, on the bricks in on.
-func (s *Set) postOp(ctx context.Context, k Kind, marks []fop.Gfid, ids []string, on, ok []bool) {
-	var deltas []fop.PendingDelta
-	for j, id := range ids {
-		if ok == nil || (j < len(ok) && ok[j]) {
-			deltas = append(deltas, k.Delta(id, -1))
-		}
-	}
+// postOp applies deltas to every marked inode on the bricks in on; a
+// brick that fails it stays marked (it took part in a transaction that
+// did not finish on it).
+func (s *Set) postOp(ctx context.Context, marks []fop.Gfid, deltas []fop.PendingDelta, on []bool) {
 	if len(deltas) == 0 {
 		return
 	}
-	errs := s.each(on, func(i int) error {
+	for i, err := range s.changelog(ctx, marks, deltas, on) {
+		if err != nil {
+			s.log.Info("post-op failed; the brick stays marked", "brick", s.kids[i].Name(), "err", err)
+		}
+	}
+}
+
+// changelog applies deltas to every marked inode, on the bricks in on.
+func (s *Set) changelog(ctx context.Context, marks []fop.Gfid, deltas []fop.PendingDelta, on []bool) []error {
+	return s.each(on, func(i int) error {
 		for _, g := range marks {
 			if _, err := s.kids[i].Xattrop(ctx, g, deltas); err != nil {
 				return err
@@ -140,11 +207,6 @@ func (s *Set) postOp(ctx context.Context, k Kind, marks []fop.Gfid, ids []string
 		}
 		return nil
 	})
-	for i, err := range errs {
-		if err != nil {
-			s.log.Info("post-op failed; the brick stays marked", "brick", s.kids[i].Name(), "kind", k, "err", err)
-		}
-	}
 }
 
 // noteFailures records in the health cache that the bricks not in ok

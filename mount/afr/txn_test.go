@@ -198,3 +198,26 @@ func TestQuorumLost(t *testing.T) {
 		t.Fatalf("write after quorum returned: %v", err)
 	}
 }
+
+// TestOptimisticEntryChangelog: with every brick up, an entry operation
+// makes no pre-op: a failure alike everywhere leaves the parent
+// untouched, and a failure on one brick accuses it.
+func TestOptimisticEntryChangelog(t *testing.T) {
+	c := newCluster(t, 3)
+	r := c.mount(Options{Name: "s0"})
+	if _, err := r.Mkdir(bg, fop.RootGfid, "d", newInode(0o755)); err != nil {
+		t.Fatal(err)
+	}
+	r.resetCounts()
+	_, err := r.Mkdir(bg, fop.RootGfid, "d", newInode(0o755))
+	wantErrno(t, err, syscall.EEXIST)
+	r.settle()
+	if n := r.counts(faulty.OpXattrop); n[0]+n[1]+n[2] != 0 {
+		t.Fatalf("a failed mkdir made %v changelog RPCs", n)
+	}
+	r.f[1].Inject(faulty.Rule{Ops: []string{faulty.OpMkdir}, Times: 1, Err: faulty.Errno(syscall.EIO)})
+	if _, err := r.Mkdir(bg, fop.RootGfid, "e", newInode(0o755)); err != nil {
+		t.Fatalf("mkdir failing on one brick: %v", err)
+	}
+	c.waitAccuses([]int{0, 1, 2}, "", Entry, 1)
+}
