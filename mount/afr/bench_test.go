@@ -18,7 +18,6 @@ func TestCreateCost(t *testing.T) {
 	r := c.mount(Options{Name: "s0"})
 	data := make([]byte, 4096)
 	r.resetCounts()
-	const n = 300
 	res := testing.Benchmark(func(b *testing.B) {
 		for k := 0; k < b.N; k++ {
 			_, f, err := r.Create(bg, fop.RootGfid, fmt.Sprintf("f%d-%d", b.N, k), syscall.O_WRONLY|syscall.O_EXCL, newInode(0o644))
