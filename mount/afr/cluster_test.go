@@ -113,12 +113,22 @@ type replica struct {
 // mount makes a client of the cluster: a brick client per server, each
 // wrapped by faulty, and a Set over them.
 func (c *cluster) mount(opts Options) *replica {
+	c.t.Helper()
+	return c.mountVia(opts, nil)
+}
+
+// mountVia is mount with some bricks reached at other addresses (proxies).
+func (c *cluster) mountVia(opts Options, via map[int]string) *replica {
 	t := c.t
 	t.Helper()
 	r := &replica{c: c, events: make(chan fop.Event, 10000)}
 	kids := make([]fop.Brick, len(c.servers))
 	for i, s := range c.servers {
-		b, err := client.New(volume.BrickRef{Addr: s.addr, Name: "b"}, client.Options{
+		addr := s.addr
+		if a, ok := via[i]; ok {
+			addr = a
+		}
+		b, err := client.New(volume.BrickRef{Addr: addr, Name: "b"}, client.Options{
 			Logger: quiet(), FailFast: true, ConnectTimeout: 3 * time.Second,
 			PingInterval: 500 * time.Millisecond, PingTimeout: time.Second})
 		if err != nil {

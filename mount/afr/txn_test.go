@@ -5,6 +5,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mortarfs/mortar/mount/fop"
 	"github.com/mortarfs/mortar/mount/fop/faulty"
@@ -220,4 +221,40 @@ func TestOptimisticEntryChangelog(t *testing.T) {
 		t.Fatalf("mkdir failing on one brick: %v", err)
 	}
 	c.waitAccuses([]int{0, 1, 2}, "", Entry, 1)
+}
+
+// TestFrozenBrick: a brick that stops answering (its network black-holed)
+// holds the application up for a few seconds at most: the client's
+// heartbeat drops it, the write succeeds on the other two, and the frozen
+// brick is accused.
+func TestFrozenBrick(t *testing.T) {
+	c := newCluster(t, 3)
+	fz := newFreezer(t, c.servers[2].addr)
+	r := c.mountVia(Options{Name: "s0"}, map[int]string{2: fz.addr()})
+	e := r.create("f", "")
+	f, err := r.Open(bg, e.Gfid, syscall.O_RDWR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Release(bg)
+	if _, err := f.Write(bg, []byte("before"), 0); err != nil {
+		t.Fatal(err)
+	}
+	fz.freeze()
+	start := time.Now()
+	if _, err := f.Write(bg, []byte("during"), 6); err != nil {
+		t.Fatalf("write with a frozen brick: %v", err)
+	}
+	if _, err := r.Mkdir(bg, fop.RootGfid, "d", newInode(0o755)); err != nil {
+		t.Fatalf("mkdir with a frozen brick: %v", err)
+	}
+	if took := time.Since(start); took > 6*time.Second {
+		t.Fatalf("a frozen brick held the application for %v", took)
+	}
+	if err := f.Fsync(bg, false); err != nil {
+		t.Fatal(err)
+	}
+	c.waitAccuses([]int{0, 1}, "f", Data, 2)
+	c.waitAccuses([]int{0, 1}, "", Entry, 2)
+	fz.thaw()
 }
