@@ -47,6 +47,7 @@ func TestArbiter(t *testing.T) {
 	if err := f.Release(bg); err != nil {
 		t.Fatal(err)
 	}
+	r.create("h", "made while 1 was down")
 	c.waitAccuses([]int{0, 2}, "f", Data, 1)
 	// Now the only data brick up is the stale one: no write, no read.
 	r.up(1)
@@ -63,4 +64,7 @@ func TestArbiter(t *testing.T) {
 	if got, _ := c.onDisk(1, "f"); got != "data" {
 		t.Fatalf("the stale brick was written: %q", got)
 	}
+	// A file only the arbiter has: its size is unknown, no attributes.
+	_, err = r.Lookup(bg, fop.RootGfid, "h")
+	wantErrno(t, err, syscall.ENOTCONN)
 }

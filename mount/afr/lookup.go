@@ -2,6 +2,7 @@ package afr
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"syscall"
 
@@ -48,45 +49,83 @@ func (s *Set) lookupResult(ctx context.Context, parent fop.Gfid, name string, en
 		}
 		return fop.Entry{}, pickErr(errs, s.connected())
 	}
-	first := slices.Index(found, true)
-	g := ents[first].Gfid
-	for i, f := range found {
-		if f && ents[i].Gfid != g {
-			s.log.Warn("gfid mismatch", "parent", parent, "name", printable(name),
-				"brick", s.kids[first].Name(), "gfid", g, "other", s.kids[i].Name(), "other_gfid", ents[i].Gfid)
-			s.queue(parent)
-			return fop.Entry{}, errGfidSplit
+	g := ents[slices.Index(found, true)].Gfid
+	if !agree(ents, found, g) || count(missing) > 0 {
+		var err error
+		if g, err = s.decideEntry(ctx, parent, name, ents, found, missing); err != nil {
+			return fop.Entry{}, err
 		}
-	}
-	if count(missing) > 0 && !s.entryExists(ctx, parent, found, missing) {
-		return fop.Entry{}, errs[slices.Index(missing, true)]
+		if g.IsZero() {
+			return fop.Entry{}, errs[slices.Index(missing, true)]
+		}
+		found = withGfid(ents, found, g)
 	}
 	h := s.lookupHealth(g, ents, found)
-	out := ents[s.attrSource(g, h, found)]
+	i, err := s.attrSource(g, h, found)
+	if err != nil {
+		return fop.Entry{}, err
+	}
+	out := ents[i]
 	out.Pending = nil
 	return out, nil
 }
 
-// entryExists decides a lookup on which the bricks disagree: the
-// parent's entry sources (asked afresh) are right; without any, the
-// majority of answers is (a tie: it exists).
-func (s *Set) entryExists(ctx context.Context, parent fop.Gfid, found, missing []bool) bool {
+// agree reports whether every brick in found answered gfid g.
+func agree(ents []fop.Entry, found []bool, g fop.Gfid) bool {
+	return count(withGfid(ents, found, g)) == count(found)
+}
+
+// withGfid returns the bricks of found that answered gfid g.
+func withGfid(ents []fop.Entry, found []bool, g fop.Gfid) []bool {
+	out := make([]bool, len(found))
+	for i, f := range found {
+		out[i] = f && ents[i].Gfid == g
+	}
+	return out
+}
+
+// decideEntry decides a lookup on which the bricks disagree (some lack
+// the name, or have it with another gfid): the parent's entry sources,
+// asked afresh, are right, and the others are queued for healing
+// (through the parent). It returns the gfid the name has, zero when it
+// does not exist, or EIO when the sources disagree on the gfid, or there
+// are none and the gfids differ. Without sources and without a gfid
+// conflict, the majority of answers decides (a tie: it exists).
+func (s *Set) decideEntry(ctx context.Context, parent fop.Gfid, name string, ents []fop.Entry, found, missing []bool) (fop.Gfid, error) {
+	var src []int
 	if ph, err := s.refresh(ctx, parent); err == nil {
-		if src, err := ph.sources(Entry, -1); err == nil {
-			f, m := 0, 0
-			for _, i := range src {
-				if found[i] {
-					f++
-				} else if missing[i] {
-					m++
-				}
-			}
-			if f+m > 0 {
-				return f > 0
-			}
+		src, _ = ph.sources(Entry, -1)
+	}
+	var gs []fop.Gfid
+	absent := 0
+	for _, i := range src {
+		switch {
+		case found[i] && !slices.Contains(gs, ents[i].Gfid):
+			gs = append(gs, ents[i].Gfid)
+		case missing[i]:
+			absent++
 		}
 	}
-	return count(found) >= count(missing)
+	if len(gs) == 0 && absent == 0 { // no source answered: count them all
+		for i, f := range found {
+			if f && !slices.Contains(gs, ents[i].Gfid) {
+				gs = append(gs, ents[i].Gfid)
+			}
+		}
+		absent = count(missing)
+		if len(gs) == 1 && count(found) < absent {
+			gs = nil
+		}
+	}
+	switch {
+	case len(gs) > 1:
+		s.log.Warn("gfid mismatch", "parent", parent, "name", printable(name), "gfids", gs)
+		s.queue(parent)
+		return fop.Gfid{}, errGfidSplit
+	case len(gs) == 1:
+		return gs[0], nil
+	}
+	return fop.Gfid{}, nil
 }
 
 // lookupHealth judges the counters the lookup returned with the inode,
@@ -110,18 +149,34 @@ func (s *Set) lookupHealth(g fop.Gfid, ents []fop.Entry, found []bool) *health {
 	return h
 }
 
-// attrSource picks the brick whose attributes a lookup of g returns: the
-// one reads prefer among the good ones for stat, else any data brick that
-// found it.
-func (s *Set) attrSource(g fop.Gfid, h *health, found []bool) int {
-	if cands, err := h.readable(readAttr, s.arbiter); err == nil {
+// attrSource picks the brick whose attributes a lookup of g returns:
+// the one reads prefer among the good ones for stat. A file whose size
+// no data brick can vouch for (only the arbiter and accused bricks have
+// it) has no attributes to give; anything else may come from any brick
+// that found it.
+func (s *Set) attrSource(g fop.Gfid, h *health, found []bool) (int, error) {
+	cands, err := h.readable(readAttr, s.arbiter)
+	if err == nil {
 		for _, i := range s.spread(g, cands) {
 			if found[i] {
-				return i
+				return i, nil
 			}
 		}
 	}
-	return s.pickOK(g, found)
+	if !h.fileLike() {
+		return s.pickOK(g, found), nil
+	}
+	if _, derr := h.sources(Data, s.arbiter); errors.Is(derr, errNoSource) {
+		return -1, derr // only the arbiter or accused bricks: the size is unknown
+	}
+	data := slices.Clone(found)
+	if s.arbiter >= 0 {
+		data[s.arbiter] = false
+	}
+	if i := s.pickOK(g, data); i >= 0 {
+		return i, nil // metadata or data split-brain: visible, with one side's attributes
+	}
+	return -1, errNoSource
 }
 
 // queue asks the healer to heal g, if there is one.

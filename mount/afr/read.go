@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"slices"
+	"syscall"
 
 	"github.com/mortarfs/mortar/mount/fop"
 )
@@ -58,7 +59,7 @@ func (h *health) readable(rk readKind, arbiter int) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, _ := h.sources(Data, arbiter) // data split-brain: stat still answers
+	d, derr := h.sources(Data, arbiter) // data split-brain: stat still answers
 	var both []int
 	for _, i := range m {
 		if slices.Contains(d, i) {
@@ -68,8 +69,22 @@ func (h *health) readable(rk readKind, arbiter int) ([]int, error) {
 	if len(both) > 0 {
 		return both, nil
 	}
-	return notArbiter(m, arbiter), nil
+	if !h.fileLike() {
+		return notArbiter(m, arbiter), nil
+	}
+	// A file's size: never from the arbiter.
+	if out := slices.DeleteFunc(slices.Clone(m), func(i int) bool { return i == arbiter }); len(out) > 0 {
+		return out, nil
+	}
+	if derr == nil {
+		derr = errNoSource
+	}
+	return nil, derr
 }
+
+// fileLike reports whether the inode is (or may be) a regular file,
+// whose attributes carry a size the arbiter does not know.
+func (h *health) fileLike() bool { return h.typ == 0 || h.typ == syscall.S_IFREG }
 
 // notArbiter returns b without the arbiter, unless only the arbiter is there.
 func notArbiter(b []int, arbiter int) []int {

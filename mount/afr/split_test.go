@@ -151,3 +151,30 @@ func TestMissingEntryFollowsParentChangelog(t *testing.T) {
 	_, err = r.Lookup(bg, fop.RootGfid, "removed")
 	wantErrno(t, err, syscall.ENOENT)
 }
+
+// TestStaleNameOnReturningBrick: a name replaced while a brick was down
+// has another gfid on that brick; the parent's changelog says the brick
+// is stale, so the lookup answers the good bricks' gfid (and queues the
+// directory for healing) instead of EIO.
+func TestStaleNameOnReturningBrick(t *testing.T) {
+	c := newCluster(t, 3)
+	h := &healer{}
+	r := c.mount(Options{Name: "s0", Healer: h})
+	old := r.create("n", "old")
+	r.down(2)
+	if err := r.Unlink(bg, fop.RootGfid, "n"); err != nil {
+		t.Fatal(err)
+	}
+	e := r.create("n", "new")
+	r.up(2)
+	got, err := r.Lookup(bg, fop.RootGfid, "n")
+	if err != nil || got.Gfid != e.Gfid || got.Gfid == old.Gfid {
+		t.Fatalf("lookup: %v (%v); want the new gfid %v", got.Gfid, err, e.Gfid)
+	}
+	if !h.has(fop.RootGfid) {
+		t.Fatal("the directory with a stale name was not queued for healing")
+	}
+	if data, err := r.readAll(got.Gfid); err != nil || data != "new" {
+		t.Fatalf("read %q, %v", data, err)
+	}
+}
