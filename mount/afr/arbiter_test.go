@@ -58,9 +58,11 @@ func TestArbiter(t *testing.T) {
 	}
 	defer f.Release(bg)
 	_, err = f.Write(bg, []byte("lost"), 0)
-	wantErrno(t, err, syscall.EIO)
+	wantErrno(t, err, syscall.ENOTCONN)
 	_, err = f.Read(bg, make([]byte, 4), 0)
-	wantErrno(t, err, syscall.EIO)
+	wantErrno(t, err, syscall.ENOTCONN)
+	_, err = r.Getattr(bg, e.Gfid)
+	wantErrno(t, err, syscall.ENOTCONN)
 	if got, _ := c.onDisk(1, "f"); got != "data" {
 		t.Fatalf("the stale brick was written: %q", got)
 	}

@@ -82,6 +82,11 @@ type Verdict struct {
 	// SplitBrain: every brick that could be a source is accused by
 	// another such brick. Nothing is a source; the admin must choose.
 	SplitBrain bool
+	// ExcludedOnly: split-brain where no brick that could be a source
+	// accuses another such brick: they are only accused by bricks that
+	// cannot be sources (the arbiter, for data) or accuse themselves. No
+	// good copy is reachable, rather than two good copies disagreeing.
+	ExcludedOnly bool
 	// AllFools: every answering brick accuses itself (a transaction was
 	// interrupted everywhere) and none accuses another alone: no brick
 	// can be trusted over the others by the changelog. The caller picks
@@ -144,7 +149,26 @@ func Analyze(m Matrix, exclude []bool) Verdict {
 		}
 	}
 	v.SplitBrain = candidates > 0 && len(v.Sources) == 0
+	v.ExcludedOnly = v.SplitBrain && !candidatesDisagree(m, wise, exclude)
 	return v
+}
+
+// candidatesDisagree reports whether some answering brick that could be
+// a source is accused by another wise one that could be a source too: two
+// good copies that differ, as opposed to copies that are only accused by
+// bricks that cannot be sources (or that accuse themselves).
+func candidatesDisagree(m Matrix, wise, exclude []bool) bool {
+	for i := range m.Acc {
+		if !m.Known[i] || !wise[i] || isExcluded(exclude, i) {
+			continue
+		}
+		for j := range m.Acc[i] {
+			if j != i && m.Known[j] && !isExcluded(exclude, j) && m.Acc[i][j] > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func accusedByWise(m Matrix, wise []bool, j int) bool {

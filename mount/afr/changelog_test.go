@@ -48,6 +48,10 @@ func TestAnalyze(t *testing.T) {
 			Verdict{Sources: []int{0}, Sinks: []int{1}}},
 		{"arbiter the only good copy", matrix([]uint32{0, 1, 0}, []uint32{1, 0, 0}, []uint32{1, 1, 0}), arbiter,
 			Verdict{Sinks: []int{0, 1}, SplitBrain: true}},
+		{"arbiter and a stale data brick", matrix([]uint32{0, 0, 0}, nil, []uint32{1, 0, 0}), arbiter,
+			Verdict{Sinks: []int{0}, SplitBrain: true, ExcludedOnly: true}},
+		{"data bricks accuse each other, the arbiter one of them", matrix([]uint32{0, 1, 0}, []uint32{1, 0, 0}, []uint32{0, 1, 0}), arbiter,
+			Verdict{Sinks: []int{0, 1}, SplitBrain: true}},
 		{"arbiter alone", matrix(nil, nil, []uint32{0, 0, 0}), arbiter,
 			Verdict{}},
 	} {

@@ -80,6 +80,9 @@ func (s *Set) preOpData(ctx context.Context, g fop.Gfid, ids []string, on []bool
 // the bricks in on.
 func (s *Set) writable(h *health, on []bool) error {
 	v := h.v[Data]
+	if v.SplitBrain && v.ExcludedOnly {
+		return errNoSource
+	}
 	if v.SplitBrain {
 		return errSplitBrain
 	}

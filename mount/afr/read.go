@@ -3,6 +3,7 @@ package afr
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"slices"
 	"syscall"
 
@@ -25,6 +26,8 @@ const (
 func (h *health) sources(k Kind, arbiter int) ([]int, error) {
 	v := h.v[k]
 	switch {
+	case v.SplitBrain && v.ExcludedOnly:
+		return nil, errNoSource // no good copy reachable, e.g. only the arbiter
 	case v.SplitBrain:
 		return nil, errSplitBrain
 	case len(v.Sources) > 0:
@@ -72,14 +75,15 @@ func (h *health) readable(rk readKind, arbiter int) ([]int, error) {
 	if !h.fileLike() {
 		return notArbiter(m, arbiter), nil
 	}
-	// A file's size: never from the arbiter.
+	// A file's size: never from the arbiter, never when no good data is
+	// reachable; with data split-brain, from either side.
+	if errors.Is(derr, errNoSource) {
+		return nil, derr
+	}
 	if out := slices.DeleteFunc(slices.Clone(m), func(i int) bool { return i == arbiter }); len(out) > 0 {
 		return out, nil
 	}
-	if derr == nil {
-		derr = errNoSource
-	}
-	return nil, derr
+	return nil, errNoSource
 }
 
 // fileLike reports whether the inode is (or may be) a regular file,
