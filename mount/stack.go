@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/mortarfs/mortar/mount/afr"
 	"github.com/mortarfs/mortar/mount/client"
 	"github.com/mortarfs/mortar/mount/dht"
@@ -58,7 +60,10 @@ func (s *stack) buildSet(vf *volume.Volfile, set volume.ReplicaSet, o Options, l
 	// FailFast: an operation on a brick known to be down fails at once with
 	// ENOTCONN, as on GlusterFS, instead of waiting for a reconnect that
 	// may never come; replication skips such bricks anyway.
-	copts := client.Options{Logger: log, FailFast: true}
+	copts := client.Options{Logger: log, FailFast: true, DialOptions: []grpc.DialOption{
+		grpc.WithWriteBufferSize(1 << 20), grpc.WithReadBufferSize(1 << 20),
+		grpc.WithInitialWindowSize(16 << 20), grpc.WithInitialConnWindowSize(32 << 20),
+	}}
 	kids := make([]fop.Brick, 0, len(set.Bricks))
 	for _, ref := range set.Bricks {
 		b, err := client.New(ref, copts)
