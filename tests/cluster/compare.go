@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -225,7 +226,18 @@ type DiffOptions struct {
 	// NoData leaves out what an arbiter does not keep: the size and
 	// content of regular files, and their mtime (which a write sets).
 	NoData bool
+	// MtimeSlack is how far two mtimes may lie apart and still count as
+	// equal. Zero compares to the nanosecond.
+	MtimeSlack time.Duration
 }
+
+// ReplicaMtimeSlack is the mtime difference CompareBricks accepts between
+// replicas. Each brick stamps an operation with its own clock when the
+// operation reaches it, so replicas written together differ by the spread
+// of one parallel RPC (microseconds to milliseconds); a heal copies the
+// source's times exactly. More than this means a time was lost or a heal
+// left it behind (docs/replication.md, Times).
+const ReplicaMtimeSlack = 2 * time.Second
 
 // Diff is one difference between two trees.
 type Diff struct {
@@ -295,7 +307,7 @@ func diffNodes(a, b *Node, la, lb string, opt DiffOptions) []Diff {
 	if data && a.Hash != b.Hash {
 		add("content", "content (sha256)", short(a.Hash), short(b.Hash))
 	}
-	if data && a.Mtime != b.Mtime {
+	if data && !timesClose(a.Mtime, b.Mtime, opt.MtimeSlack) {
 		add("mtime", "mtime", fmtTime(a.Mtime), fmtTime(b.Mtime))
 	}
 	if a.Target != b.Target {
@@ -366,6 +378,11 @@ func fmtValue(v string) string {
 	return v + cut
 }
 
+func timesClose(a, b unix.Timespec, slack time.Duration) bool {
+	d := time.Duration(a.Nano() - b.Nano())
+	return d <= slack && -d <= slack
+}
+
 func fmtTime(ts unix.Timespec) string { return fmt.Sprintf("%d.%09d", ts.Sec, ts.Nsec) }
 
 // readTrees reads the brick directories in parallel.
@@ -415,13 +432,13 @@ func DiffBricks(opt DiffOptions, dirs ...string) ([]Diff, error) {
 
 // CompareBricks fails the test unless the brick directories hold identical
 // trees: the same names with the same type, content, mode, owner, nlink,
-// mtime, symlink target, device number, gfid and extended attributes
+// mtime (within ReplicaMtimeSlack), symlink target, device number, gfid and extended attributes
 // (user.*, security.*, system.posix_acl_*, trusted.* but the changelog
 // counters). The brick's .mortar/ is left out. The first differences are
 // printed. Compare bricks while nothing writes to them (unmount first).
 func CompareBricks(t testing.TB, dirs ...string) {
 	t.Helper()
-	compareBricks(t, DiffOptions{}, dirs)
+	compareBricks(t, DiffOptions{MtimeSlack: ReplicaMtimeSlack}, dirs)
 }
 
 // CompareArbiter is CompareBricks for a set with an arbiter: the data
@@ -429,8 +446,8 @@ func CompareBricks(t testing.TB, dirs ...string) {
 // for the data: its regular files have size 0.
 func CompareArbiter(t testing.TB, arbiter string, data ...string) {
 	t.Helper()
-	compareBricks(t, DiffOptions{}, data)
-	compareBricks(t, DiffOptions{NoData: true}, []string{data[0], arbiter})
+	compareBricks(t, DiffOptions{MtimeSlack: ReplicaMtimeSlack}, data)
+	compareBricks(t, DiffOptions{NoData: true, MtimeSlack: ReplicaMtimeSlack}, []string{data[0], arbiter})
 	tr, err := ReadTree(arbiter)
 	if err != nil {
 		t.Fatal(err)
