@@ -40,7 +40,7 @@ $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc &:
 
 proto: $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc
 	$(call need_debs,$(PROTO_DEBS))
-	@for p in brick; do \
+	@for p in brick mgmt; do \
 	  PATH=$(TOOLS):$$PATH protoc -I proto --go_out=proto/$${p}pb --go_opt=paths=source_relative \
 	    --go-grpc_out=proto/$${p}pb --go-grpc_opt=paths=source_relative proto/$$p.proto || exit 1; \
 	done
