@@ -227,3 +227,36 @@ func TestSetlkwEndsWithSession(t *testing.T) {
 		t.Fatalf("%d locks held, want a's only", n)
 	}
 }
+
+// TestUnlockRemovedInode: locks taken on an inode that is removed while
+// they are held are still released by their owner (a heal or transaction
+// that raced with an unlink must not leave them behind); new locks on the
+// removed inode are refused with ESTALE.
+func TestUnlockRemovedInode(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.session()
+	d := a.mkdir(root, "d")
+	inodelk := func(typ brickpb.LockType) int32 {
+		r, err := a.rpc.Inodelk(ctx, &brickpb.InodelkRequest{Session: a.id, Gfid: d, Domain: "afr.data", Cmd: set, Lock: &brickpb.Lock{Type: typ, End: eof, Owner: 1}})
+		must(t, err)
+		return r.GetErrno()
+	}
+	entrylk := func(typ brickpb.LockType) int32 {
+		r, err := a.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: a.id, Parent: d, Name: []byte("x"), Domain: "afr", Cmd: set, Type: typ, Owner: 1})
+		must(t, err)
+		return r.GetErrno()
+	}
+	wantErrno(t, "inodelk", inodelk(wr), 0)
+	wantErrno(t, "entrylk", entrylk(wr), 0)
+	r, err := a.rpc.Rmdir(ctx, &brickpb.EntryRequest{Session: a.id, Parent: root, Name: []byte("d")})
+	must(t, err)
+	wantErrno(t, "rmdir", r.GetErrno(), 0)
+	wantErrno(t, "inodelk unlock after rmdir", inodelk(un), 0)
+	wantErrno(t, "entrylk unlock after rmdir", entrylk(un), 0)
+	se, _ := ts.srv.lookupSession(a.id)
+	g := mustGfid(t, d)
+	if n := se.brick.locks.Count(locks.Key{Space: locks.Inode, Gfid: g, Domain: "afr.data"}) + se.brick.locks.Count(locks.Key{Space: locks.Entry, Gfid: g, Domain: "afr"}); n != 0 {
+		t.Errorf("%d locks left on the removed directory after unlock", n)
+	}
+	wantErrno(t, "inodelk on the removed directory", inodelk(wr), syscall.ESTALE)
+}

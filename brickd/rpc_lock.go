@@ -112,7 +112,7 @@ func (r *rpc) Inodelk(ctx context.Context, req *brickpb.InodelkRequest) (*brickp
 		var g gfid.Gfid
 		lk, err := parseLock(req.GetLock(), req.GetCmd())
 		if err == nil {
-			g, err = se.lockedInode(req.GetGfid(), req.GetDomain())
+			g, err = se.lockedInode(req.GetGfid(), req.GetDomain(), lk.Type != locks.Unlock)
 		}
 		if err == nil {
 			lk.Owner = locks.Owner{Session: se.id, ID: req.GetLock().GetOwner()}
@@ -122,14 +122,15 @@ func (r *rpc) Inodelk(ctx context.Context, req *brickpb.InodelkRequest) (*brickp
 	})
 }
 
-// lockedInode checks the gfid (which must exist) and domain of an
-// internal lock.
-func (se *session) lockedInode(wire []byte, domain string) (gfid.Gfid, error) {
+// lockedInode checks the gfid and domain of an internal lock; with
+// mustExist, the inode must exist. An unlock does not need the inode: a
+// lock on an inode removed since it was granted must still be released.
+func (se *session) lockedInode(wire []byte, domain string, mustExist bool) (gfid.Gfid, error) {
 	g, err := parseGfid(wire)
 	if err == nil && (domain == "" || len(domain) > maxDomain) {
 		err = syscall.EINVAL
 	}
-	if err == nil {
+	if err == nil && mustExist {
 		_, err = se.brick.fs.Getattr(g)
 	}
 	return g, err
@@ -138,7 +139,7 @@ func (se *session) lockedInode(wire []byte, domain string) (gfid.Gfid, error) {
 func (r *rpc) Entrylk(ctx context.Context, req *brickpb.EntrylkRequest) (*brickpb.Reply, error) {
 	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
 		name := string(req.GetName())
-		p, err := se.lockedInode(req.GetParent(), req.GetDomain())
+		p, err := se.lockedInode(req.GetParent(), req.GetDomain(), req.GetType() != brickpb.LockType_LOCK_UNLOCK)
 		if err == nil && name != "" {
 			err = posix.ValidateName(name)
 		}

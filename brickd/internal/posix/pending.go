@@ -97,6 +97,13 @@ func (b *Brick) Xattrop(g gfid.Gfid, deltas []PendingDelta) ([]Pending, error) {
 	defer in.Close()
 	unlock := b.inodes.lock(g)
 	defer unlock()
+	// The inode may have lost its last name between Resolve and the lock:
+	// its dirty index entry is gone with it and must not come back.
+	if st, err := in.stat(); err != nil {
+		return nil, err
+	} else if st.Nlink == 0 {
+		return nil, unix.ESTALE
+	}
 	cur, err := readPending(in.ref)
 	if err != nil {
 		return nil, err
