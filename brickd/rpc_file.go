@@ -48,23 +48,29 @@ func (r *rpc) Create(_ context.Context, req *brickpb.CreateRequest) (*brickpb.Cr
 	return call(r, req.GetSession(), func(se *session) *brickpb.CreateReply {
 		var a posix.Attr
 		var fd uint64
+		var locked bool
 		p, err := parseGfid(req.GetParent())
 		if err == nil {
 			var n posix.NewInode
 			if n, err = newInode(req.GetGfid(), req.GetMode(), req.GetCaller()); err == nil {
 				n.Umask = req.GetUmask()
-				a, fd, err = se.create(p, string(req.GetName()), int(req.GetFlags()), n)
+				if req.GetLockDomain() == "" {
+					a, fd, _, err = se.create(p, string(req.GetName()), int(req.GetFlags()), n)
+				} else {
+					a, fd, locked, err = se.createLocked(p, string(req.GetName()), int(req.GetFlags()), n, req)
+				}
 			}
 		}
-		return &brickpb.CreateReply{Errno: se.errno("create", err), Attr: attrIf(a, err), Fd: fd}
+		return &brickpb.CreateReply{Errno: se.errno("create", err), Attr: attrIf(a, err), Fd: fd, Locked: locked}
 	})
 }
 
-// create runs Create, registers the file and queues the events.
-func (se *session) create(p gfid.Gfid, name string, flags int, n posix.NewInode) (posix.Attr, uint64, error) {
+// create runs Create, registers the file and queues the events; made
+// says whether the call made the file.
+func (se *session) create(p gfid.Gfid, name string, flags int, n posix.NewInode) (posix.Attr, uint64, bool, error) {
 	f, a, made, err := se.brick.fs.Create(p, name, flags, n)
 	if err != nil {
-		return a, 0, err
+		return a, 0, false, err
 	}
 	fd, err := se.addFile(f)
 	switch {
@@ -74,7 +80,7 @@ func (se *session) create(p gfid.Gfid, name string, flags int, n posix.NewInode)
 	case flags&unix.O_TRUNC != 0:
 		se.notify(inodeEvent(a.Gfid))
 	}
-	return a, fd, err
+	return a, fd, made, err
 }
 
 func (r *rpc) Open(_ context.Context, req *brickpb.OpenRequest) (*brickpb.OpenReply, error) {

@@ -1288,7 +1288,16 @@ type CreateRequest struct {
 	Caller  *Caller                `protobuf:"bytes,7,opt,name=caller,proto3" json:"caller,omitempty"`
 	// umask of the creating process: applied by the brick unless the parent
 	// directory has a default ACL, which then rules (as on a local disk).
-	Umask         uint32 `protobuf:"varint,8,opt,name=umask,proto3" json:"umask,omitempty"`
+	Umask uint32 `protobuf:"varint,8,opt,name=umask,proto3" json:"umask,omitempty"`
+	// lock_domain, when set, asks for an inode lock on the new inode for
+	// the session and lock_owner, granted before its name appears, together
+	// with the changelog deltas `pending` applied to it: the lock and pre-op
+	// of the inode's first transaction (a replicated client's first write),
+	// made by the create. Only a file the call makes gets them; the reply
+	// says whether it did.
+	LockDomain    string          `protobuf:"bytes,9,opt,name=lock_domain,json=lockDomain,proto3" json:"lock_domain,omitempty"`
+	LockOwner     uint64          `protobuf:"varint,10,opt,name=lock_owner,json=lockOwner,proto3" json:"lock_owner,omitempty"`
+	Pending       []*PendingDelta `protobuf:"bytes,11,rep,name=pending,proto3" json:"pending,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1379,11 +1388,35 @@ func (x *CreateRequest) GetUmask() uint32 {
 	return 0
 }
 
+func (x *CreateRequest) GetLockDomain() string {
+	if x != nil {
+		return x.LockDomain
+	}
+	return ""
+}
+
+func (x *CreateRequest) GetLockOwner() uint64 {
+	if x != nil {
+		return x.LockOwner
+	}
+	return 0
+}
+
+func (x *CreateRequest) GetPending() []*PendingDelta {
+	if x != nil {
+		return x.Pending
+	}
+	return nil
+}
+
 type CreateReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Errno         int32                  `protobuf:"varint,1,opt,name=errno,proto3" json:"errno,omitempty"`
-	Attr          *Attr                  `protobuf:"bytes,2,opt,name=attr,proto3" json:"attr,omitempty"`
-	Fd            uint64                 `protobuf:"varint,3,opt,name=fd,proto3" json:"fd,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Errno int32                  `protobuf:"varint,1,opt,name=errno,proto3" json:"errno,omitempty"`
+	Attr  *Attr                  `protobuf:"bytes,2,opt,name=attr,proto3" json:"attr,omitempty"`
+	Fd    uint64                 `protobuf:"varint,3,opt,name=fd,proto3" json:"fd,omitempty"`
+	// locked: the file was made, the lock asked for is held and the
+	// pending deltas applied.
+	Locked        bool `protobuf:"varint,4,opt,name=locked,proto3" json:"locked,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1437,6 +1470,13 @@ func (x *CreateReply) GetFd() uint64 {
 		return x.Fd
 	}
 	return 0
+}
+
+func (x *CreateReply) GetLocked() bool {
+	if x != nil {
+		return x.Locked
+	}
+	return false
 }
 
 type MkdirRequest struct {
@@ -4235,7 +4275,7 @@ const file_brick_proto_rawDesc = "" +
 	"\x05atime\x18\b \x01(\v2\x19.mortar.brick.v1.TimespecR\x05atime\x12/\n" +
 	"\x05mtime\x18\t \x01(\v2\x19.mortar.brick.v1.TimespecR\x05mtime\x12\x0e\n" +
 	"\x02fd\x18\n" +
-	" \x01(\x04R\x02fd\"\xda\x01\n" +
+	" \x01(\x04R\x02fd\"\xd3\x02\n" +
 	"\rCreateRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
@@ -4244,11 +4284,18 @@ const file_brick_proto_rawDesc = "" +
 	"\x04mode\x18\x05 \x01(\rR\x04mode\x12\x14\n" +
 	"\x05flags\x18\x06 \x01(\rR\x05flags\x12/\n" +
 	"\x06caller\x18\a \x01(\v2\x17.mortar.brick.v1.CallerR\x06caller\x12\x14\n" +
-	"\x05umask\x18\b \x01(\rR\x05umask\"^\n" +
+	"\x05umask\x18\b \x01(\rR\x05umask\x12\x1f\n" +
+	"\vlock_domain\x18\t \x01(\tR\n" +
+	"lockDomain\x12\x1d\n" +
+	"\n" +
+	"lock_owner\x18\n" +
+	" \x01(\x04R\tlockOwner\x127\n" +
+	"\apending\x18\v \x03(\v2\x1d.mortar.brick.v1.PendingDeltaR\apending\"v\n" +
 	"\vCreateReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12)\n" +
 	"\x04attr\x18\x02 \x01(\v2\x15.mortar.brick.v1.AttrR\x04attr\x12\x0e\n" +
-	"\x02fd\x18\x03 \x01(\x04R\x02fd\"\xc3\x01\n" +
+	"\x02fd\x18\x03 \x01(\x04R\x02fd\x12\x16\n" +
+	"\x06locked\x18\x04 \x01(\bR\x06locked\"\xc3\x01\n" +
 	"\fMkdirRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
@@ -4615,102 +4662,103 @@ var file_brick_proto_depIdxs = []int32{
 	7,  // 8: mortar.brick.v1.SetattrRequest.atime:type_name -> mortar.brick.v1.Timespec
 	7,  // 9: mortar.brick.v1.SetattrRequest.mtime:type_name -> mortar.brick.v1.Timespec
 	9,  // 10: mortar.brick.v1.CreateRequest.caller:type_name -> mortar.brick.v1.Caller
-	8,  // 11: mortar.brick.v1.CreateReply.attr:type_name -> mortar.brick.v1.Attr
-	9,  // 12: mortar.brick.v1.MkdirRequest.caller:type_name -> mortar.brick.v1.Caller
-	9,  // 13: mortar.brick.v1.MknodRequest.caller:type_name -> mortar.brick.v1.Caller
-	9,  // 14: mortar.brick.v1.SymlinkRequest.caller:type_name -> mortar.brick.v1.Caller
-	8,  // 15: mortar.brick.v1.UnlinkReply.attr:type_name -> mortar.brick.v1.Attr
-	8,  // 16: mortar.brick.v1.RenameReply.attr:type_name -> mortar.brick.v1.Attr
-	8,  // 17: mortar.brick.v1.RenameReply.replaced:type_name -> mortar.brick.v1.Attr
-	8,  // 18: mortar.brick.v1.OpenReply.attr:type_name -> mortar.brick.v1.Attr
-	8,  // 19: mortar.brick.v1.WriteReply.attr:type_name -> mortar.brick.v1.Attr
-	8,  // 20: mortar.brick.v1.Dirent.attr:type_name -> mortar.brick.v1.Attr
-	45, // 21: mortar.brick.v1.ReaddirReply.entries:type_name -> mortar.brick.v1.Dirent
-	3,  // 22: mortar.brick.v1.Lock.type:type_name -> mortar.brick.v1.LockType
-	4,  // 23: mortar.brick.v1.LkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
-	47, // 24: mortar.brick.v1.LkRequest.lock:type_name -> mortar.brick.v1.Lock
-	47, // 25: mortar.brick.v1.LkReply.lock:type_name -> mortar.brick.v1.Lock
-	4,  // 26: mortar.brick.v1.InodelkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
-	47, // 27: mortar.brick.v1.InodelkRequest.lock:type_name -> mortar.brick.v1.Lock
-	4,  // 28: mortar.brick.v1.EntrylkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
-	3,  // 29: mortar.brick.v1.EntrylkRequest.type:type_name -> mortar.brick.v1.LockType
-	53, // 30: mortar.brick.v1.XattropRequest.deltas:type_name -> mortar.brick.v1.PendingDelta
-	13, // 31: mortar.brick.v1.XattropReply.pending:type_name -> mortar.brick.v1.Pending
-	5,  // 32: mortar.brick.v1.Brick.Session:input_type -> mortar.brick.v1.SessionRequest
-	16, // 33: mortar.brick.v1.Brick.Lookup:input_type -> mortar.brick.v1.LookupRequest
-	11, // 34: mortar.brick.v1.Brick.Getattr:input_type -> mortar.brick.v1.InodeRequest
-	17, // 35: mortar.brick.v1.Brick.Setattr:input_type -> mortar.brick.v1.SetattrRequest
-	18, // 36: mortar.brick.v1.Brick.Create:input_type -> mortar.brick.v1.CreateRequest
-	20, // 37: mortar.brick.v1.Brick.Mkdir:input_type -> mortar.brick.v1.MkdirRequest
-	21, // 38: mortar.brick.v1.Brick.Mknod:input_type -> mortar.brick.v1.MknodRequest
-	22, // 39: mortar.brick.v1.Brick.Symlink:input_type -> mortar.brick.v1.SymlinkRequest
-	23, // 40: mortar.brick.v1.Brick.Link:input_type -> mortar.brick.v1.LinkRequest
-	12, // 41: mortar.brick.v1.Brick.Unlink:input_type -> mortar.brick.v1.EntryRequest
-	12, // 42: mortar.brick.v1.Brick.Rmdir:input_type -> mortar.brick.v1.EntryRequest
-	25, // 43: mortar.brick.v1.Brick.Rename:input_type -> mortar.brick.v1.RenameRequest
-	11, // 44: mortar.brick.v1.Brick.Readlink:input_type -> mortar.brick.v1.InodeRequest
-	11, // 45: mortar.brick.v1.Brick.Statfs:input_type -> mortar.brick.v1.InodeRequest
-	29, // 46: mortar.brick.v1.Brick.Getxattr:input_type -> mortar.brick.v1.GetxattrRequest
-	31, // 47: mortar.brick.v1.Brick.Setxattr:input_type -> mortar.brick.v1.SetxattrRequest
-	11, // 48: mortar.brick.v1.Brick.Listxattr:input_type -> mortar.brick.v1.InodeRequest
-	29, // 49: mortar.brick.v1.Brick.Removexattr:input_type -> mortar.brick.v1.GetxattrRequest
-	33, // 50: mortar.brick.v1.Brick.Open:input_type -> mortar.brick.v1.OpenRequest
-	36, // 51: mortar.brick.v1.Brick.Read:input_type -> mortar.brick.v1.ReadRequest
-	38, // 52: mortar.brick.v1.Brick.Write:input_type -> mortar.brick.v1.WriteRequest
-	35, // 53: mortar.brick.v1.Brick.Flush:input_type -> mortar.brick.v1.FdRequest
-	40, // 54: mortar.brick.v1.Brick.Fsync:input_type -> mortar.brick.v1.FsyncRequest
-	41, // 55: mortar.brick.v1.Brick.Fallocate:input_type -> mortar.brick.v1.FallocateRequest
-	42, // 56: mortar.brick.v1.Brick.Lseek:input_type -> mortar.brick.v1.LseekRequest
-	35, // 57: mortar.brick.v1.Brick.Release:input_type -> mortar.brick.v1.FdRequest
-	11, // 58: mortar.brick.v1.Brick.Opendir:input_type -> mortar.brick.v1.InodeRequest
-	44, // 59: mortar.brick.v1.Brick.Readdir:input_type -> mortar.brick.v1.ReaddirRequest
-	35, // 60: mortar.brick.v1.Brick.Releasedir:input_type -> mortar.brick.v1.FdRequest
-	48, // 61: mortar.brick.v1.Brick.Lk:input_type -> mortar.brick.v1.LkRequest
-	50, // 62: mortar.brick.v1.Brick.Inodelk:input_type -> mortar.brick.v1.InodelkRequest
-	51, // 63: mortar.brick.v1.Brick.Entrylk:input_type -> mortar.brick.v1.EntrylkRequest
-	52, // 64: mortar.brick.v1.Brick.Xattrop:input_type -> mortar.brick.v1.XattropRequest
-	55, // 65: mortar.brick.v1.Brick.IndexList:input_type -> mortar.brick.v1.IndexListRequest
-	57, // 66: mortar.brick.v1.Brick.Rchecksum:input_type -> mortar.brick.v1.RchecksumRequest
-	6,  // 67: mortar.brick.v1.Brick.Session:output_type -> mortar.brick.v1.Event
-	15, // 68: mortar.brick.v1.Brick.Lookup:output_type -> mortar.brick.v1.EntryReply
-	14, // 69: mortar.brick.v1.Brick.Getattr:output_type -> mortar.brick.v1.AttrReply
-	14, // 70: mortar.brick.v1.Brick.Setattr:output_type -> mortar.brick.v1.AttrReply
-	19, // 71: mortar.brick.v1.Brick.Create:output_type -> mortar.brick.v1.CreateReply
-	15, // 72: mortar.brick.v1.Brick.Mkdir:output_type -> mortar.brick.v1.EntryReply
-	15, // 73: mortar.brick.v1.Brick.Mknod:output_type -> mortar.brick.v1.EntryReply
-	15, // 74: mortar.brick.v1.Brick.Symlink:output_type -> mortar.brick.v1.EntryReply
-	15, // 75: mortar.brick.v1.Brick.Link:output_type -> mortar.brick.v1.EntryReply
-	24, // 76: mortar.brick.v1.Brick.Unlink:output_type -> mortar.brick.v1.UnlinkReply
-	24, // 77: mortar.brick.v1.Brick.Rmdir:output_type -> mortar.brick.v1.UnlinkReply
-	26, // 78: mortar.brick.v1.Brick.Rename:output_type -> mortar.brick.v1.RenameReply
-	27, // 79: mortar.brick.v1.Brick.Readlink:output_type -> mortar.brick.v1.ReadlinkReply
-	28, // 80: mortar.brick.v1.Brick.Statfs:output_type -> mortar.brick.v1.StatfsReply
-	30, // 81: mortar.brick.v1.Brick.Getxattr:output_type -> mortar.brick.v1.GetxattrReply
-	10, // 82: mortar.brick.v1.Brick.Setxattr:output_type -> mortar.brick.v1.Reply
-	32, // 83: mortar.brick.v1.Brick.Listxattr:output_type -> mortar.brick.v1.ListxattrReply
-	10, // 84: mortar.brick.v1.Brick.Removexattr:output_type -> mortar.brick.v1.Reply
-	34, // 85: mortar.brick.v1.Brick.Open:output_type -> mortar.brick.v1.OpenReply
-	37, // 86: mortar.brick.v1.Brick.Read:output_type -> mortar.brick.v1.ReadReply
-	39, // 87: mortar.brick.v1.Brick.Write:output_type -> mortar.brick.v1.WriteReply
-	10, // 88: mortar.brick.v1.Brick.Flush:output_type -> mortar.brick.v1.Reply
-	10, // 89: mortar.brick.v1.Brick.Fsync:output_type -> mortar.brick.v1.Reply
-	10, // 90: mortar.brick.v1.Brick.Fallocate:output_type -> mortar.brick.v1.Reply
-	43, // 91: mortar.brick.v1.Brick.Lseek:output_type -> mortar.brick.v1.LseekReply
-	10, // 92: mortar.brick.v1.Brick.Release:output_type -> mortar.brick.v1.Reply
-	34, // 93: mortar.brick.v1.Brick.Opendir:output_type -> mortar.brick.v1.OpenReply
-	46, // 94: mortar.brick.v1.Brick.Readdir:output_type -> mortar.brick.v1.ReaddirReply
-	10, // 95: mortar.brick.v1.Brick.Releasedir:output_type -> mortar.brick.v1.Reply
-	49, // 96: mortar.brick.v1.Brick.Lk:output_type -> mortar.brick.v1.LkReply
-	10, // 97: mortar.brick.v1.Brick.Inodelk:output_type -> mortar.brick.v1.Reply
-	10, // 98: mortar.brick.v1.Brick.Entrylk:output_type -> mortar.brick.v1.Reply
-	54, // 99: mortar.brick.v1.Brick.Xattrop:output_type -> mortar.brick.v1.XattropReply
-	56, // 100: mortar.brick.v1.Brick.IndexList:output_type -> mortar.brick.v1.IndexListReply
-	58, // 101: mortar.brick.v1.Brick.Rchecksum:output_type -> mortar.brick.v1.RchecksumReply
-	67, // [67:102] is the sub-list for method output_type
-	32, // [32:67] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	53, // 11: mortar.brick.v1.CreateRequest.pending:type_name -> mortar.brick.v1.PendingDelta
+	8,  // 12: mortar.brick.v1.CreateReply.attr:type_name -> mortar.brick.v1.Attr
+	9,  // 13: mortar.brick.v1.MkdirRequest.caller:type_name -> mortar.brick.v1.Caller
+	9,  // 14: mortar.brick.v1.MknodRequest.caller:type_name -> mortar.brick.v1.Caller
+	9,  // 15: mortar.brick.v1.SymlinkRequest.caller:type_name -> mortar.brick.v1.Caller
+	8,  // 16: mortar.brick.v1.UnlinkReply.attr:type_name -> mortar.brick.v1.Attr
+	8,  // 17: mortar.brick.v1.RenameReply.attr:type_name -> mortar.brick.v1.Attr
+	8,  // 18: mortar.brick.v1.RenameReply.replaced:type_name -> mortar.brick.v1.Attr
+	8,  // 19: mortar.brick.v1.OpenReply.attr:type_name -> mortar.brick.v1.Attr
+	8,  // 20: mortar.brick.v1.WriteReply.attr:type_name -> mortar.brick.v1.Attr
+	8,  // 21: mortar.brick.v1.Dirent.attr:type_name -> mortar.brick.v1.Attr
+	45, // 22: mortar.brick.v1.ReaddirReply.entries:type_name -> mortar.brick.v1.Dirent
+	3,  // 23: mortar.brick.v1.Lock.type:type_name -> mortar.brick.v1.LockType
+	4,  // 24: mortar.brick.v1.LkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
+	47, // 25: mortar.brick.v1.LkRequest.lock:type_name -> mortar.brick.v1.Lock
+	47, // 26: mortar.brick.v1.LkReply.lock:type_name -> mortar.brick.v1.Lock
+	4,  // 27: mortar.brick.v1.InodelkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
+	47, // 28: mortar.brick.v1.InodelkRequest.lock:type_name -> mortar.brick.v1.Lock
+	4,  // 29: mortar.brick.v1.EntrylkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
+	3,  // 30: mortar.brick.v1.EntrylkRequest.type:type_name -> mortar.brick.v1.LockType
+	53, // 31: mortar.brick.v1.XattropRequest.deltas:type_name -> mortar.brick.v1.PendingDelta
+	13, // 32: mortar.brick.v1.XattropReply.pending:type_name -> mortar.brick.v1.Pending
+	5,  // 33: mortar.brick.v1.Brick.Session:input_type -> mortar.brick.v1.SessionRequest
+	16, // 34: mortar.brick.v1.Brick.Lookup:input_type -> mortar.brick.v1.LookupRequest
+	11, // 35: mortar.brick.v1.Brick.Getattr:input_type -> mortar.brick.v1.InodeRequest
+	17, // 36: mortar.brick.v1.Brick.Setattr:input_type -> mortar.brick.v1.SetattrRequest
+	18, // 37: mortar.brick.v1.Brick.Create:input_type -> mortar.brick.v1.CreateRequest
+	20, // 38: mortar.brick.v1.Brick.Mkdir:input_type -> mortar.brick.v1.MkdirRequest
+	21, // 39: mortar.brick.v1.Brick.Mknod:input_type -> mortar.brick.v1.MknodRequest
+	22, // 40: mortar.brick.v1.Brick.Symlink:input_type -> mortar.brick.v1.SymlinkRequest
+	23, // 41: mortar.brick.v1.Brick.Link:input_type -> mortar.brick.v1.LinkRequest
+	12, // 42: mortar.brick.v1.Brick.Unlink:input_type -> mortar.brick.v1.EntryRequest
+	12, // 43: mortar.brick.v1.Brick.Rmdir:input_type -> mortar.brick.v1.EntryRequest
+	25, // 44: mortar.brick.v1.Brick.Rename:input_type -> mortar.brick.v1.RenameRequest
+	11, // 45: mortar.brick.v1.Brick.Readlink:input_type -> mortar.brick.v1.InodeRequest
+	11, // 46: mortar.brick.v1.Brick.Statfs:input_type -> mortar.brick.v1.InodeRequest
+	29, // 47: mortar.brick.v1.Brick.Getxattr:input_type -> mortar.brick.v1.GetxattrRequest
+	31, // 48: mortar.brick.v1.Brick.Setxattr:input_type -> mortar.brick.v1.SetxattrRequest
+	11, // 49: mortar.brick.v1.Brick.Listxattr:input_type -> mortar.brick.v1.InodeRequest
+	29, // 50: mortar.brick.v1.Brick.Removexattr:input_type -> mortar.brick.v1.GetxattrRequest
+	33, // 51: mortar.brick.v1.Brick.Open:input_type -> mortar.brick.v1.OpenRequest
+	36, // 52: mortar.brick.v1.Brick.Read:input_type -> mortar.brick.v1.ReadRequest
+	38, // 53: mortar.brick.v1.Brick.Write:input_type -> mortar.brick.v1.WriteRequest
+	35, // 54: mortar.brick.v1.Brick.Flush:input_type -> mortar.brick.v1.FdRequest
+	40, // 55: mortar.brick.v1.Brick.Fsync:input_type -> mortar.brick.v1.FsyncRequest
+	41, // 56: mortar.brick.v1.Brick.Fallocate:input_type -> mortar.brick.v1.FallocateRequest
+	42, // 57: mortar.brick.v1.Brick.Lseek:input_type -> mortar.brick.v1.LseekRequest
+	35, // 58: mortar.brick.v1.Brick.Release:input_type -> mortar.brick.v1.FdRequest
+	11, // 59: mortar.brick.v1.Brick.Opendir:input_type -> mortar.brick.v1.InodeRequest
+	44, // 60: mortar.brick.v1.Brick.Readdir:input_type -> mortar.brick.v1.ReaddirRequest
+	35, // 61: mortar.brick.v1.Brick.Releasedir:input_type -> mortar.brick.v1.FdRequest
+	48, // 62: mortar.brick.v1.Brick.Lk:input_type -> mortar.brick.v1.LkRequest
+	50, // 63: mortar.brick.v1.Brick.Inodelk:input_type -> mortar.brick.v1.InodelkRequest
+	51, // 64: mortar.brick.v1.Brick.Entrylk:input_type -> mortar.brick.v1.EntrylkRequest
+	52, // 65: mortar.brick.v1.Brick.Xattrop:input_type -> mortar.brick.v1.XattropRequest
+	55, // 66: mortar.brick.v1.Brick.IndexList:input_type -> mortar.brick.v1.IndexListRequest
+	57, // 67: mortar.brick.v1.Brick.Rchecksum:input_type -> mortar.brick.v1.RchecksumRequest
+	6,  // 68: mortar.brick.v1.Brick.Session:output_type -> mortar.brick.v1.Event
+	15, // 69: mortar.brick.v1.Brick.Lookup:output_type -> mortar.brick.v1.EntryReply
+	14, // 70: mortar.brick.v1.Brick.Getattr:output_type -> mortar.brick.v1.AttrReply
+	14, // 71: mortar.brick.v1.Brick.Setattr:output_type -> mortar.brick.v1.AttrReply
+	19, // 72: mortar.brick.v1.Brick.Create:output_type -> mortar.brick.v1.CreateReply
+	15, // 73: mortar.brick.v1.Brick.Mkdir:output_type -> mortar.brick.v1.EntryReply
+	15, // 74: mortar.brick.v1.Brick.Mknod:output_type -> mortar.brick.v1.EntryReply
+	15, // 75: mortar.brick.v1.Brick.Symlink:output_type -> mortar.brick.v1.EntryReply
+	15, // 76: mortar.brick.v1.Brick.Link:output_type -> mortar.brick.v1.EntryReply
+	24, // 77: mortar.brick.v1.Brick.Unlink:output_type -> mortar.brick.v1.UnlinkReply
+	24, // 78: mortar.brick.v1.Brick.Rmdir:output_type -> mortar.brick.v1.UnlinkReply
+	26, // 79: mortar.brick.v1.Brick.Rename:output_type -> mortar.brick.v1.RenameReply
+	27, // 80: mortar.brick.v1.Brick.Readlink:output_type -> mortar.brick.v1.ReadlinkReply
+	28, // 81: mortar.brick.v1.Brick.Statfs:output_type -> mortar.brick.v1.StatfsReply
+	30, // 82: mortar.brick.v1.Brick.Getxattr:output_type -> mortar.brick.v1.GetxattrReply
+	10, // 83: mortar.brick.v1.Brick.Setxattr:output_type -> mortar.brick.v1.Reply
+	32, // 84: mortar.brick.v1.Brick.Listxattr:output_type -> mortar.brick.v1.ListxattrReply
+	10, // 85: mortar.brick.v1.Brick.Removexattr:output_type -> mortar.brick.v1.Reply
+	34, // 86: mortar.brick.v1.Brick.Open:output_type -> mortar.brick.v1.OpenReply
+	37, // 87: mortar.brick.v1.Brick.Read:output_type -> mortar.brick.v1.ReadReply
+	39, // 88: mortar.brick.v1.Brick.Write:output_type -> mortar.brick.v1.WriteReply
+	10, // 89: mortar.brick.v1.Brick.Flush:output_type -> mortar.brick.v1.Reply
+	10, // 90: mortar.brick.v1.Brick.Fsync:output_type -> mortar.brick.v1.Reply
+	10, // 91: mortar.brick.v1.Brick.Fallocate:output_type -> mortar.brick.v1.Reply
+	43, // 92: mortar.brick.v1.Brick.Lseek:output_type -> mortar.brick.v1.LseekReply
+	10, // 93: mortar.brick.v1.Brick.Release:output_type -> mortar.brick.v1.Reply
+	34, // 94: mortar.brick.v1.Brick.Opendir:output_type -> mortar.brick.v1.OpenReply
+	46, // 95: mortar.brick.v1.Brick.Readdir:output_type -> mortar.brick.v1.ReaddirReply
+	10, // 96: mortar.brick.v1.Brick.Releasedir:output_type -> mortar.brick.v1.Reply
+	49, // 97: mortar.brick.v1.Brick.Lk:output_type -> mortar.brick.v1.LkReply
+	10, // 98: mortar.brick.v1.Brick.Inodelk:output_type -> mortar.brick.v1.Reply
+	10, // 99: mortar.brick.v1.Brick.Entrylk:output_type -> mortar.brick.v1.Reply
+	54, // 100: mortar.brick.v1.Brick.Xattrop:output_type -> mortar.brick.v1.XattropReply
+	56, // 101: mortar.brick.v1.Brick.IndexList:output_type -> mortar.brick.v1.IndexListReply
+	58, // 102: mortar.brick.v1.Brick.Rchecksum:output_type -> mortar.brick.v1.RchecksumReply
+	68, // [68:103] is the sub-list for method output_type
+	33, // [33:68] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_brick_proto_init() }
