@@ -172,15 +172,15 @@ func TestCompareBricksDetects(t *testing.T) {
 			must(t, os.Lchown(filepath.Join(dir, "l"), -1, 1002), "lchown")
 		}, false},
 		{"mtime", "d/f", "mtime", func(t *testing.T, dir string) {
-			ts := unix.NsecToTimespec(fixedTime.Nano() + 1)
+			ts := unix.NsecToTimespec(fixedTime.Nano() + 3e9 + 1) // past ReplicaMtimeSlack
 			must(t, unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(dir, "d/f"), []unix.Timespec{fixedTime, ts}, 0), "utimes")
 		}, true},
 		{"dir mtime", "d", "mtime", func(t *testing.T, dir string) {
-			ts := unix.NsecToTimespec(fixedTime.Nano() - 1e9)
+			ts := unix.NsecToTimespec(fixedTime.Nano() - 3e9)
 			must(t, unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(dir, "d"), []unix.Timespec{fixedTime, ts}, 0), "utimes")
 		}, true},
 		{"symlink mtime", "l", "mtime", func(t *testing.T, dir string) {
-			ts := unix.NsecToTimespec(fixedTime.Nano() + 5)
+			ts := unix.NsecToTimespec(fixedTime.Nano() + 5e9)
 			must(t, unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(dir, "l"), []unix.Timespec{fixedTime, ts}, unix.AT_SYMLINK_NOFOLLOW), "lutimes")
 		}, true},
 		{"symlink target", "l", "symlink", func(t *testing.T, dir string) {
@@ -282,3 +282,31 @@ type fakeT struct {
 
 func (f *fakeT) Helper()               {}
 func (f *fakeT) Errorf(string, ...any) { f.failed = true }
+
+// TestCompareBricksMtimeSlack: DiffBricks without slack sees a
+// nanosecond; CompareBricks accepts the skew of bricks' own clocks.
+func TestCompareBricksMtimeSlack(t *testing.T) {
+	requireRoot(t)
+	a, b := t.TempDir(), t.TempDir()
+	makeBrick(t, a, 1)
+	makeBrick(t, b, 1)
+	fixTimes(t, a)
+	fixTimes(t, b)
+	ts := unix.NsecToTimespec(fixedTime.Nano() + 1e6)
+	must(t, unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(b, "d/f"), []unix.Timespec{fixedTime, ts}, 0), "utimes")
+	diffs, err := cluster.DiffBricks(cluster.DiffOptions{}, a, b)
+	must(t, err, "DiffBricks")
+	if len(diffs) == 0 {
+		t.Error("exact comparison: no difference for 1 ms of mtime")
+	}
+	for _, d := range diffs {
+		if d.Kind != "mtime" {
+			t.Errorf("exact comparison: want only mtime differences (d/f and its hard link d/h), got %v", d)
+		}
+	}
+	ft := &fakeT{TB: t}
+	cluster.CompareBricks(ft, a, b)
+	if ft.failed {
+		t.Errorf("CompareBricks failed on 1 ms of mtime skew")
+	}
+}
