@@ -194,6 +194,25 @@ func (e *eagerLock) open(ctx context.Context) (*window, error) {
 	return e.joinLocked(), nil
 }
 
+// adopt opens the window of g with a lock and pre-op already made (by
+// the create of a new file), idle until the first operation joins it. It
+// reports false when g has a window already.
+func (t *eagerTable) adopt(g fop.Gfid, st dataTake) bool {
+	e := t.ref(g)
+	defer t.unref(e)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.state != eagerIdle {
+		return false
+	}
+	e.gen++
+	e.owner, e.ids, e.locked, e.marked = st.owner, st.ids, st.locked, st.marked
+	e.failed = make([]bool, len(st.marked))
+	e.setLocked(eagerHeld)
+	e.armLocked(t.s.opts.PostOpDelay)
+	return true
+}
+
 // end records the outcome of w's operation: failed marks the bricks
 // where it failed (they will be accused); the window closes at once
 // after a failure, else after PostOpDelay of idleness.

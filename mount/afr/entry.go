@@ -143,8 +143,13 @@ func (s *Set) Rename(ctx context.Context, oldParent fop.Gfid, oldName string, ne
 func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags uint32, in fop.NewInode) (fop.Entry, fop.File, error) {
 	ents := make([]fop.Entry, len(s.kids))
 	files := make([]fop.File, len(s.kids))
+	fw := s.firstWindow(ctx, in.Gfid, flags)
 	ok, err := s.entryTxn(ctx, "create", []entryName{{parent, name}}, func(ctx context.Context, i int) error {
-		e, f, err := s.kids[i].Create(ctx, parent, name, flags&^syscall.O_TRUNC, in)
+		kin := in
+		if fw != nil {
+			kin.Lock = fw.asks[i]
+		}
+		e, f, err := s.kids[i].Create(ctx, parent, name, flags&^syscall.O_TRUNC, kin)
 		ents[i], files[i] = e, f
 		return err
 	})
@@ -153,12 +158,14 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 		err = sameGfid(ents, ok, e.Gfid)
 	}
 	if err != nil {
+		fw.giveBack(ctx)
 		s.releaseAll(ctx, files)
 		return fop.Entry{}, nil, s.errorf("create", entryName{parent, name}, err)
 	}
 	if e.Gfid == in.Gfid {
 		s.freshInode(e.Gfid, ok, e.Mode)
 	}
+	fw.open(ctx)
 	f := s.newFile(e.Gfid, flags, files)
 	if e.Gfid != in.Gfid && flags&syscall.O_TRUNC != 0 {
 		a, err := s.Setattr(ctx, e.Gfid, fop.SetattrIn{Valid: fop.SetSize})

@@ -14,12 +14,19 @@ func (b *Brick) Create(ctx context.Context, parent fop.Gfid, name string, flags 
 		f   *file
 	)
 	err := b.call(ctx, "create", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
-		r, err := b.rpc.Create(ctx, &brickpb.CreateRequest{
+		req := &brickpb.CreateRequest{
 			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: in.Gfid[:],
 			Mode: in.Mode, Flags: flags, Caller: fromCaller(in.Caller), Umask: in.Umask,
-		})
+		}
+		if l := in.Lock; l != nil {
+			req.LockDomain, req.LockOwner, req.Pending = l.Domain, l.Owner, fromDeltas(l.Pending)
+		}
+		r, err := b.rpc.Create(ctx, req)
 		if err != nil || r.GetErrno() != 0 {
 			return r.GetErrno(), err
+		}
+		if in.Lock != nil {
+			in.Lock.Granted = r.GetLocked()
 		}
 		if ent, err = toEntry(r.GetAttr(), "", nil); err != nil {
 			return 0, err

@@ -51,6 +51,21 @@ type NewInode struct {
 	// parent directory has a default ACL, which then rules, as on a local
 	// disk; Mode is then the mode the process asked for.
 	Umask uint32
+	// Lock, for Create, asks the brick for the new file's first inode
+	// lock and pre-op (afr's first data transaction) with the file.
+	Lock *CreateLock
+}
+
+// CreateLock is the lock and pre-op a Create makes on the file it makes:
+// the lock on the requested gfid before the name appears, and the
+// changelog deltas applied to the new inode.
+type CreateLock struct {
+	Domain  string
+	Owner   uint64
+	Pending []PendingDelta
+	// Granted is set by the brick client: the brick made the file, holds
+	// the lock and applied Pending.
+	Granted bool
 }
 
 // Setattr valid bits (the same values as the wire's SetattrValid).
