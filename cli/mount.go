@@ -27,8 +27,8 @@ func mountCmd() *command {
 	)
 	return &command{
 		name:    "mount",
-		usage:   "--bricks HOST:PORT/NAME,... [--replica N [--arbiter 1]] [--force] [--foreground] [-o OPTIONS] MOUNTPOINT",
-		summary: "mount a volume given by its bricks",
+		usage:   "HOST[:PORT]:/VOLUME MOUNTPOINT [--foreground] [-o OPTIONS]  |  --bricks HOST:PORT/NAME,... [--replica N [--arbiter 1]] [--force] [--foreground] [-o OPTIONS] MOUNTPOINT",
+		summary: "mount a volume by name from its servers, or given by its bricks",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&bricks, "bricks", "", "comma-separated bricks, HOST:PORT/NAME; consecutive groups of --replica form a set")
 			fs.IntVar(&replica, "replica", 1, "bricks per replica set")
@@ -36,12 +36,20 @@ func mountCmd() *command {
 			fs.BoolVar(&force, "force", false, "allow replica 2 without an arbiter (it cannot avoid split-brain)")
 			fs.BoolVar(&foreground, "foreground", false, "stay in the foreground and log to stderr")
 			fs.StringVar(&opts, "o", "", "mount options: attribute-timeout=S,entry-timeout=S,negative-timeout=S,ro,log-file=PATH,log-level=LEVEL,"+
-				"quorum-type=auto|fixed|none,quorum-count=N,stale-reads,favorite-child-policy=size|mtime|majority,post-op-delay=S")
+				"quorum-type=auto|fixed|none,quorum-count=N,stale-reads,favorite-child-policy=size|mtime|majority,post-op-delay=S,"+
+				"backup-volfile-servers=HOST2:HOST3 (with HOST:/VOLUME)")
 			fs.StringVar(&name, "volume", "vol", "volume name (for logs and df)")
 		},
 		run: func(ctx context.Context, e *env, args []string) error {
+			if bricks == "" && len(args) == 2 {
+				vm, err := newVolumeMount(args[0], args[1], opts, false, foreground)
+				if err != nil {
+					return err
+				}
+				return vm.run(ctx, e)
+			}
 			if len(args) != 1 {
-				return usagef("want exactly one MOUNTPOINT")
+				return usagef("want HOST:/VOLUME MOUNTPOINT, or --bricks and one MOUNTPOINT")
 			}
 			vf, err := volfileFromBricks(name, bricks, replica)
 			if err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -19,6 +20,9 @@ type Config struct {
 	// Source is what df and /proc/mounts show, e.g. "HOST:/VOLUME".
 	Source  string
 	Options Options
+	// MountOptions is the mount's own -o list, which keeps overriding the
+	// volume's options when Reconfigure follows a new volfile.
+	MountOptions string
 	// ConnectTimeout bounds the wait for bricks at mount time.
 	ConnectTimeout time.Duration
 	Logger         *slog.Logger
@@ -27,8 +31,15 @@ type Config struct {
 // Mounted is a live mount.
 type Mounted struct {
 	server *fuse.Server
+	live   *fusefs.Live
 	stack  *stack
 	log    *slog.Logger
+	cfg    Config
+
+	// mu serialises Reconfigure and guards the fields below.
+	mu   sync.Mutex
+	vf   *volume.Volfile // the volfile the mount follows
+	opts Options         // the options it runs with
 }
 
 // Mount builds the client stack, waits for the bricks and mounts the volume
@@ -51,7 +62,7 @@ func Mount(ctx context.Context, cfg Config) (*Mounted, error) {
 		return nil, fmt.Errorf("mount %s: %w", cfg.Mountpoint, err)
 	}
 	o := cfg.Options
-	srv, err := fusefs.Mount(cfg.Mountpoint, st.top, fusefs.Options{
+	srv, live, err := fusefs.MountLive(cfg.Mountpoint, st.top, fusefs.Options{
 		EntryTimeout:    o.EntryTimeout,
 		AttrTimeout:     o.AttrTimeout,
 		NegativeTimeout: o.NegativeTimeout,
@@ -67,7 +78,7 @@ func Mount(ctx context.Context, cfg Config) (*Mounted, error) {
 		return nil, fmt.Errorf("mount %s: %w", cfg.Mountpoint, err)
 	}
 	log.Info("mounted", "mountpoint", cfg.Mountpoint, "volume", cfg.Volfile.Name, "sets", len(cfg.Volfile.Sets))
-	return &Mounted{server: srv, stack: st, log: log}, nil
+	return &Mounted{server: srv, live: live, stack: st, log: log, cfg: cfg, vf: cfg.Volfile, opts: o}, nil
 }
 
 // Wait blocks until the file system is unmounted, then closes the stack.

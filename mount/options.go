@@ -3,6 +3,7 @@ package mount
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -84,7 +85,7 @@ func (o *Options) set(key, val string, hasVal bool) error {
 	case "debug":
 		o.Debug = true
 	case "backup-volfile-servers", "backupvolfile-server":
-		o.BackupVolfileServers = strings.Split(val, ":")
+		o.BackupVolfileServers = splitServers(val)
 	case "quorum-type", "favorite-child-policy", "quorum-count", "stale-reads", "post-op-delay":
 		return o.setReplication(key, val, hasVal)
 	default:
@@ -157,4 +158,37 @@ func parseSeconds(v string, d *time.Duration) error {
 	}
 	*d = time.Duration(f * float64(time.Second))
 	return nil
+}
+
+// splitServers splits GlusterFS's colon-separated list of volfile servers
+// (HOST1:HOST2). A number after a host is that host's port
+// (HOST1:7430:HOST2), and [IPv6] addresses keep their colons.
+func splitServers(v string) []string {
+	var out []string
+	for v != "" {
+		var tok string
+		if strings.HasPrefix(v, "[") {
+			end := strings.IndexByte(v, ']')
+			if end < 0 {
+				end = len(v) - 1
+			}
+			tok, v = v[:end+1], v[end+1:]
+			v = strings.TrimPrefix(v, ":")
+		} else {
+			tok, v, _ = strings.Cut(v, ":")
+		}
+		if _, err := strconv.Atoi(tok); err == nil && len(out) > 0 && !hasPort(out[len(out)-1]) {
+			out[len(out)-1] += ":" + tok
+			continue
+		}
+		if tok != "" {
+			out = append(out, tok)
+		}
+	}
+	return out
+}
+
+func hasPort(hostport string) bool {
+	_, _, err := net.SplitHostPort(hostport)
+	return err == nil
 }

@@ -1,6 +1,8 @@
 package mount
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -21,5 +23,37 @@ func TestReplicationOptions(t *testing.T) {
 		if _, err := ParseOptions(DefaultOptions(), bad); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+func TestBackupVolfileServers(t *testing.T) {
+	for in, want := range map[string][]string{
+		"h2:h3":                 {"h2", "h3"},
+		"h2:7430:h3":            {"h2:7430", "h3"},
+		"127.0.0.1:1:127.0.0.2": {"127.0.0.1:1", "127.0.0.2"},
+		"[::1]:[::2]:7":         {"[::1]", "[::2]:7"},
+	} {
+		o, err := ParseOptions(DefaultOptions(), "backup-volfile-servers="+in)
+		if err != nil || !slices.Equal(o.BackupVolfileServers, want) {
+			t.Errorf("%s: got %q, %v; want %q", in, o.BackupVolfileServers, err, want)
+		}
+	}
+}
+
+func TestEffectiveOptions(t *testing.T) {
+	vo := map[string]string{"performance.entry-timeout": "7", "cluster.quorum-type": "fixed", "cluster.quorum-count": "2",
+		"cluster.stale-reads": "on", "auth.allow": "10.0.0.1", "cluster.favorite-child-policy": "sideways"}
+	o, err := EffectiveOptions(vo, "entry-timeout=3,attribute-timeout=2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.EntryTimeout != 3*time.Second || o.AttrTimeout != 2*time.Second || o.NegativeTimeout != time.Second {
+		t.Errorf("timeouts %v %v %v: the mount's -o wins over the volume's options, the defaults fill the rest", o.EntryTimeout, o.AttrTimeout, o.NegativeTimeout)
+	}
+	if o.QuorumType != "fixed" || o.QuorumCount != 2 || !o.StaleReads || o.FavoriteChildPolicy != "" {
+		t.Errorf("replication options from the volume: %+v", o)
+	}
+	if _, err := DefaultOptions().WithVolumeOptions(vo); err == nil || !strings.Contains(err.Error(), "cluster.favorite-child-policy=sideways") {
+		t.Errorf("a bad volume option value is reported: %v", err)
 	}
 }

@@ -19,7 +19,9 @@ import (
 
 // stack is the client stack of one volume below fusefs.
 type stack struct {
-	top     fop.Volume
+	top     *swapVolume
+	sets    []fop.Volume // per volfile set, in order
+	names   []string
 	bricks  []*client.Brick
 	healers []*heal.Engine
 }
@@ -51,7 +53,7 @@ func buildStack(vf *volume.Volfile, o Options, log *slog.Logger) (*stack, error)
 		s.closeHealers()
 		return nil, err
 	}
-	s.top = top
+	s.top, s.sets, s.names = newSwapVolume(top), sets, names
 	return s, nil
 }
 

@@ -142,10 +142,17 @@ func (h *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 	}
 	epoch := h.epoch
 	h.mu.Unlock()
+	var child *fs.Inode
+	var errno syscall.Errno
 	if e.name != name || e.attr.Gfid.IsZero() || h.n.m.changes.stale(epoch, h.n.gfid, name, e.attr.Gfid) {
-		return h.n.Lookup(ctx, name, out)
+		child, errno = h.n.Lookup(ctx, name, out)
+	} else {
+		child, errno = inode(h.n.entered(ctx, &e.attr, out))
 	}
-	return inode(h.n.entered(ctx, &e.attr, out))
+	if errno == 0 {
+		h.n.m.timeouts.entryOut(out)
+	}
+	return child, errno
 }
 
 // Seekdir moves to offset off: 0 is rewinddir, which takes a new

@@ -34,6 +34,8 @@ type mount struct {
 	kernel invalidator
 	// noatime: the mount does not update access times (atime.go).
 	noatime atomic.Bool
+	// timeouts are the kernel's cache lifetimes (timeouts.go).
+	timeouts timeouts
 }
 
 // Mount serves vol at mountpoint and returns once the kernel mount is
@@ -43,6 +45,15 @@ type mount struct {
 func Mount(mountpoint string, vol fop.Volume, opts Options) (*fuse.Server, error) {
 	srv, _, err := mountVolume(mountpoint, vol, opts)
 	return srv, err
+}
+
+// MountLive is Mount, also returning what may change while mounted.
+func MountLive(mountpoint string, vol fop.Volume, opts Options) (*fuse.Server, *Live, error) {
+	srv, m, err := mountVolume(mountpoint, vol, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv, &Live{m: m}, nil
 }
 
 func mountVolume(mountpoint string, vol fop.Volume, opts Options) (*fuse.Server, *mount, error) {
@@ -85,6 +96,7 @@ func newMount(vol fop.Volume, opts Options) *mount {
 	opts = opts.normalized()
 	m := &mount{vol: vol, opts: opts, log: opts.Logger}
 	m.noatime.Store(opts.NoAtime)
+	m.timeouts.set(opts.EntryTimeout, opts.AttrTimeout, opts.NegativeTimeout)
 	m.inodes.init()
 	m.events.init(eventQueueSize)
 	vol.Watch(m.sink)
@@ -98,15 +110,11 @@ func (m *mount) newRoot() *node {
 }
 
 // fsOptions are go-fuse's options for this mount; docs/fusefs.md says why
-// each is set.
+// each is set. The cache lifetimes are not among them: they can change
+// while mounted, and every reply gets them from m.timeouts (timeouts.go).
 func (m *mount) fsOptions() *fs.Options {
-	o := m.opts
-	entry, attr, negative := o.EntryTimeout, o.AttrTimeout, o.NegativeTimeout
 	return &fs.Options{
 		MountOptions:    m.mountOptions(),
-		EntryTimeout:    &entry,
-		AttrTimeout:     &attr,
-		NegativeTimeout: &negative,
 		NullPermissions: true,
 		ExternalNodeID:  true,
 		RootStableAttr:  &fs.StableAttr{Ino: fuse.FUSE_ROOT_ID, Mode: syscall.S_IFDIR},

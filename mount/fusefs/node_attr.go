@@ -35,7 +35,7 @@ func (n *node) Setattr(ctx context.Context, _ fs.FileHandle, in *fuse.SetAttrIn,
 	}
 	n.m.changes.inode(n.gfid)
 	n.tell(&out.Attr, &a)
-	out.SetTimeout(n.m.opts.AttrTimeout)
+	n.m.timeouts.attrOut(out)
 	return 0
 }
 

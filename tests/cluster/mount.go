@@ -247,7 +247,8 @@ func inMountinfo(mnt string) bool {
 }
 
 // mountDaemons finds the processes serving mnt: processes other than this
-// one whose command line has "mount" and mnt as arguments.
+// one whose command line has "mount" (or is mount.mortar) and mnt as
+// arguments.
 func mountDaemons(mnt string) []int {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
@@ -265,7 +266,7 @@ func mountDaemons(mnt string) []int {
 		}
 		isMount, hasMnt := false, false
 		for _, arg := range strings.Split(string(cmdline), "\x00") {
-			isMount = isMount || arg == "mount"
+			isMount = isMount || arg == "mount" || filepath.Base(arg) == "mount.mortar"
 			hasMnt = hasMnt || arg == mnt
 		}
 		if isMount && hasMnt {
