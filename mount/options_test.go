@@ -53,6 +53,10 @@ func TestEffectiveOptions(t *testing.T) {
 	if o.QuorumType != "fixed" || o.QuorumCount != 2 || !o.StaleReads || o.FavoriteChildPolicy != "" {
 		t.Errorf("replication options from the volume: %+v", o)
 	}
+	o, err = DefaultOptions().WithVolumeOptions(map[string]string{"attribute-timeout": "5", "quorum-count": "", "favorite-child-policy": "none", "post-op-delay": "0"})
+	if err != nil || o.AttrTimeout != 5*time.Second || o.QuorumCount != 0 || o.FavoriteChildPolicy != "" || o.PostOpDelay != -1 {
+		t.Errorf("volfile options under mount keys: %+v, %v", o, err)
+	}
 	if _, err := DefaultOptions().WithVolumeOptions(vo); err == nil || !strings.Contains(err.Error(), "cluster.favorite-child-policy=sideways") {
 		t.Errorf("a bad volume option value is reported: %v", err)
 	}

@@ -8,8 +8,9 @@ import (
 )
 
 // volumeOptionKeys maps the volume options a client applies (set with
-// `mortar volume set`, carried in the volfile) to the mount options they
-// stand for. A mount's own -o options override them.
+// `mortar volume set`) to the mount options they stand for. The volfile
+// carries them under the mount option's key (volume.MountOptions); the
+// gluster names are accepted too. A mount's own -o options override them.
 var volumeOptionKeys = map[string]string{
 	"performance.attribute-timeout": "attribute-timeout",
 	"performance.entry-timeout":     "entry-timeout",
@@ -21,6 +22,15 @@ var volumeOptionKeys = map[string]string{
 	"cluster.stale-reads":           "stale-reads",
 	"features.read-only":            "ro",
 }
+
+// mountKeys are the mount options a volfile may carry.
+var mountKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range volumeOptionKeys {
+		m[k] = true
+	}
+	return m
+}()
 
 // WithVolumeOptions applies the client-side options of a volfile to o.
 // Options meant for the servers (auth.allow, ...) and unknown ones are
@@ -35,10 +45,13 @@ func (o Options) WithVolumeOptions(vo map[string]string) (Options, error) {
 	var bad []string
 	for _, k := range keys {
 		mk, ok := volumeOptionKeys[k]
-		if !ok {
-			continue
+		if !ok && mountKeys[k] {
+			mk, ok = k, true
 		}
 		v := vo[k]
+		if !ok || v == "" {
+			continue
+		}
 		var err error
 		switch mk {
 		case "stale-reads", "ro":
