@@ -7,11 +7,15 @@ import (
 )
 
 // ServerAddr returns HOST:PORT for a server given as HOST, HOST:PORT,
-// [IPv6] or [IPv6]:PORT.
+// [IPv6] or [IPv6]:PORT; a unix socket (unix:/PATH, the local daemon's)
+// is kept as it is.
 func ServerAddr(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", fmt.Errorf("empty volfile server")
+	}
+	if strings.HasPrefix(s, "unix:") {
+		return s, nil
 	}
 	if host, port, err := net.SplitHostPort(s); err == nil {
 		if host == "" || port == "" {
