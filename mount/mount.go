@@ -37,9 +37,10 @@ type Mounted struct {
 	cfg    Config
 
 	// mu serialises Reconfigure and guards the fields below.
-	mu   sync.Mutex
-	vf   *volume.Volfile // the volfile the mount follows
-	opts Options         // the options it runs with
+	mu     sync.Mutex
+	vf     *volume.Volfile // the volfile the mount follows
+	opts   Options         // the options it runs with
+	closed bool            // unmounted: the stack is closed
 }
 
 // Mount builds the client stack, waits for the bricks and mounts the volume
@@ -84,6 +85,9 @@ func Mount(ctx context.Context, cfg Config) (*Mounted, error) {
 // Wait blocks until the file system is unmounted, then closes the stack.
 func (m *Mounted) Wait() {
 	m.server.Wait()
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
 	m.stack.close()
 	m.log.Info("unmounted")
 }

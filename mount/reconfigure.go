@@ -1,6 +1,7 @@
 package mount
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -8,6 +9,9 @@ import (
 	"github.com/mortarfs/mortar/mount/fop"
 	"github.com/mortarfs/mortar/volume"
 )
+
+// ErrUnmounted: the volume is no longer mounted.
+var ErrUnmounted = errors.New("not mounted")
 
 // Reconfigure follows a new volfile of the mounted volume without a
 // remount (a volfile watch calls it):
@@ -34,6 +38,9 @@ func (m *Mounted) Reconfigure(vf *volume.Volfile) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.closed {
+		return fmt.Errorf("reconfigure: %w", ErrUnmounted)
+	}
 	m.applyOptions(o)
 	if err := m.applySets(vf, o); err != nil {
 		return err
