@@ -14,6 +14,9 @@ type Config struct {
 	// VolumeID is optional; when set, every brick's brick.json must name
 	// this volume (a new brick.json is created with it).
 	VolumeID string
+	// AllowEmpty lets New make a server without bricks, which gets them
+	// later from AddBrick (the node daemon).
+	AllowEmpty bool
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
 }

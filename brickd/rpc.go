@@ -29,7 +29,11 @@ func (r *rpc) begin(id uint64) (*session, func(), error) {
 		r.s.gate.RUnlock()
 		return nil, nil, status.Errorf(codes.FailedPrecondition, "unknown session %d", id)
 	}
-	return se, r.s.gate.RUnlock, nil
+	if !se.brick.enter() {
+		r.s.gate.RUnlock()
+		return nil, nil, status.Errorf(codes.FailedPrecondition, "unknown session %d (brick %s removed)", id, se.brick.name)
+	}
+	return se, func() { se.brick.gate.RUnlock(); r.s.gate.RUnlock() }, nil
 }
 
 // errno is the reply errno of err for operation op (errno.go).
@@ -40,7 +44,7 @@ func (s *session) errno(op string, err error) int32 {
 // Session opens a session on the requested brick and streams its events
 // until the client goes away or the server closes.
 func (r *rpc) Session(req *brickpb.SessionRequest, stream grpc.ServerStreamingServer[brickpb.Event]) error {
-	b, ok := r.s.bricks[req.GetBrick()]
+	b, ok := r.s.brick(req.GetBrick())
 	if !ok {
 		return status.Errorf(codes.NotFound, "no brick %q on this server", req.GetBrick())
 	}
@@ -49,7 +53,12 @@ func (r *rpc) Session(req *brickpb.SessionRequest, stream grpc.ServerStreamingSe
 		r.s.gate.RUnlock()
 		return status.Error(codes.Unavailable, "brick server is closed")
 	}
+	if !b.enter() {
+		r.s.gate.RUnlock()
+		return status.Errorf(codes.NotFound, "no brick %q on this server", req.GetBrick())
+	}
 	se := r.s.newSession(stream.Context(), b, req.GetClient())
+	b.gate.RUnlock()
 	r.s.gate.RUnlock()
 	defer r.s.dropSession(se)
 	info := b.fs.Info()

@@ -15,7 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
 
-	"github.com/mortarfs/mortar/brickd/internal/locks"
 	"github.com/mortarfs/mortar/brickd/internal/posix"
 	"github.com/mortarfs/mortar/proto/brickpb"
 )
@@ -25,7 +24,10 @@ const stopGrace = 5 * time.Second
 
 // Server serves the bricks of one process.
 type Server struct {
-	log    *slog.Logger
+	log *slog.Logger
+
+	// bmu guards bricks (AddBrick and RemoveBrick change it while serving).
+	bmu    sync.RWMutex
 	bricks map[string]*brick
 
 	// closing refuses new sessions and calls once Close has begun.
@@ -46,7 +48,7 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	if len(cfg.Bricks) == 0 {
+	if len(cfg.Bricks) == 0 && !cfg.AllowEmpty {
 		return nil, errors.New("brickd: no bricks configured")
 	}
 	cache := dirCacheSize(len(cfg.Bricks))
@@ -84,7 +86,7 @@ func (s *Server) openBrick(bc BrickConfig, volumeID string, cache int, seen map[
 		return nil, err
 	}
 	seen[[2]uint64{dev, ino}] = bc.Name
-	return &brick{name: bc.Name, log: s.log, fs: fs, locks: locks.NewManager(), sessions: make(map[uint64]*session)}, nil
+	return newBrick(bc.Name, s.log, fs), nil
 }
 
 // dirCacheSize shares a part of the fd limit among the bricks' caches of
@@ -94,7 +96,7 @@ func dirCacheSize(bricks int) int {
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
 		return 256
 	}
-	n := int(min(rl.Cur, 1<<20)) / (4 * bricks)
+	n := int(min(rl.Cur, 1<<20)) / (4 * max(bricks, 1))
 	return max(64, min(n, 4096))
 }
 
@@ -143,9 +145,13 @@ func (s *Server) Close() error {
 	}
 	s.closed = true
 	s.endSessions() // a session that was being opened when closing began
+	s.bmu.Lock()
+	all := s.bricks
+	s.bricks = map[string]*brick{}
+	s.bmu.Unlock()
 	var errs []error
-	for _, b := range s.bricks {
-		errs = append(errs, b.fs.Close())
+	for _, b := range all {
+		errs = append(errs, b.close())
 	}
 	return errors.Join(errs...)
 }
