@@ -142,6 +142,1968 @@ func (x *VolfileReply) GetVolfile() []byte {
 	return nil
 }
 
+type ProbeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// host is HOST or HOST:PORT (default port 7420).
+	Host          string `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProbeRequest) Reset() {
+	*x = ProbeRequest{}
+	mi := &file_mgmt_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProbeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProbeRequest) ProtoMessage() {}
+
+func (x *ProbeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProbeRequest.ProtoReflect.Descriptor instead.
+func (*ProbeRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ProbeRequest) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+type ProbeReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       string                 `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	Peer          *PeerInfo              `protobuf:"bytes,2,opt,name=peer,proto3" json:"peer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProbeReply) Reset() {
+	*x = ProbeReply{}
+	mi := &file_mgmt_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProbeReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProbeReply) ProtoMessage() {}
+
+func (x *ProbeReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProbeReply.ProtoReflect.Descriptor instead.
+func (*ProbeReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ProbeReply) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ProbeReply) GetPeer() *PeerInfo {
+	if x != nil {
+		return x.Peer
+	}
+	return nil
+}
+
+type DetachRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Host          string                 `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	Force         bool                   `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DetachRequest) Reset() {
+	*x = DetachRequest{}
+	mi := &file_mgmt_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DetachRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DetachRequest) ProtoMessage() {}
+
+func (x *DetachRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DetachRequest.ProtoReflect.Descriptor instead.
+func (*DetachRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *DetachRequest) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *DetachRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+type DetachReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       string                 `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DetachReply) Reset() {
+	*x = DetachReply{}
+	mi := &file_mgmt_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DetachReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DetachReply) ProtoMessage() {}
+
+func (x *DetachReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DetachReply.ProtoReflect.Descriptor instead.
+func (*DetachReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *DetachReply) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type PeersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeersRequest) Reset() {
+	*x = PeersRequest{}
+	mi := &file_mgmt_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeersRequest) ProtoMessage() {}
+
+func (x *PeersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeersRequest.ProtoReflect.Descriptor instead.
+func (*PeersRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{6}
+}
+
+type PeersReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// self is the uuid of the answering peer.
+	Self          string      `protobuf:"bytes,1,opt,name=self,proto3" json:"self,omitempty"`
+	Peers         []*PeerInfo `protobuf:"bytes,2,rep,name=peers,proto3" json:"peers,omitempty"`
+	PoolId        string      `protobuf:"bytes,3,opt,name=pool_id,json=poolId,proto3" json:"pool_id,omitempty"`
+	Leader        string      `protobuf:"bytes,4,opt,name=leader,proto3" json:"leader,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeersReply) Reset() {
+	*x = PeersReply{}
+	mi := &file_mgmt_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeersReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeersReply) ProtoMessage() {}
+
+func (x *PeersReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeersReply.ProtoReflect.Descriptor instead.
+func (*PeersReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PeersReply) GetSelf() string {
+	if x != nil {
+		return x.Self
+	}
+	return ""
+}
+
+func (x *PeersReply) GetPeers() []*PeerInfo {
+	if x != nil {
+		return x.Peers
+	}
+	return nil
+}
+
+func (x *PeersReply) GetPoolId() string {
+	if x != nil {
+		return x.PoolId
+	}
+	return ""
+}
+
+func (x *PeersReply) GetLeader() string {
+	if x != nil {
+		return x.Leader
+	}
+	return ""
+}
+
+type PeerInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Uuid  string                 `protobuf:"bytes,1,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	Host  string                 `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	// addr is the gRPC address, HOST:PORT.
+	Addr       string `protobuf:"bytes,3,opt,name=addr,proto3" json:"addr,omitempty"`
+	GossipAddr string `protobuf:"bytes,4,opt,name=gossip_addr,json=gossipAddr,proto3" json:"gossip_addr,omitempty"`
+	// state: "Connected" or "Disconnected" (memberlist's view of the answering peer).
+	State string `protobuf:"bytes,5,opt,name=state,proto3" json:"state,omitempty"`
+	// role: "voter" or "nonvoter" in the raft configuration, "" when not yet a member.
+	Role          string `protobuf:"bytes,6,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeerInfo) Reset() {
+	*x = PeerInfo{}
+	mi := &file_mgmt_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeerInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeerInfo) ProtoMessage() {}
+
+func (x *PeerInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeerInfo.ProtoReflect.Descriptor instead.
+func (*PeerInfo) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PeerInfo) GetUuid() string {
+	if x != nil {
+		return x.Uuid
+	}
+	return ""
+}
+
+func (x *PeerInfo) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *PeerInfo) GetAddr() string {
+	if x != nil {
+		return x.Addr
+	}
+	return ""
+}
+
+func (x *PeerInfo) GetGossipAddr() string {
+	if x != nil {
+		return x.GossipAddr
+	}
+	return ""
+}
+
+func (x *PeerInfo) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *PeerInfo) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+type VolumeCreateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// replica 0 means a distributed volume (one brick per set).
+	Replica int32 `protobuf:"varint,2,opt,name=replica,proto3" json:"replica,omitempty"`
+	Arbiter bool  `protobuf:"varint,3,opt,name=arbiter,proto3" json:"arbiter,omitempty"`
+	// bricks are HOST:/PATH.
+	Bricks        []string `protobuf:"bytes,4,rep,name=bricks,proto3" json:"bricks,omitempty"`
+	Force         bool     `protobuf:"varint,5,opt,name=force,proto3" json:"force,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeCreateRequest) Reset() {
+	*x = VolumeCreateRequest{}
+	mi := &file_mgmt_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeCreateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeCreateRequest) ProtoMessage() {}
+
+func (x *VolumeCreateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeCreateRequest.ProtoReflect.Descriptor instead.
+func (*VolumeCreateRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *VolumeCreateRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *VolumeCreateRequest) GetReplica() int32 {
+	if x != nil {
+		return x.Replica
+	}
+	return 0
+}
+
+func (x *VolumeCreateRequest) GetArbiter() bool {
+	if x != nil {
+		return x.Arbiter
+	}
+	return false
+}
+
+func (x *VolumeCreateRequest) GetBricks() []string {
+	if x != nil {
+		return x.Bricks
+	}
+	return nil
+}
+
+func (x *VolumeCreateRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+type VolumeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Force         bool                   `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeRequest) Reset() {
+	*x = VolumeRequest{}
+	mi := &file_mgmt_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeRequest) ProtoMessage() {}
+
+func (x *VolumeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeRequest.ProtoReflect.Descriptor instead.
+func (*VolumeRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *VolumeRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *VolumeRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+type VolumeSetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Options       map[string]string      `protobuf:"bytes,2,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeSetRequest) Reset() {
+	*x = VolumeSetRequest{}
+	mi := &file_mgmt_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeSetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeSetRequest) ProtoMessage() {}
+
+func (x *VolumeSetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeSetRequest.ProtoReflect.Descriptor instead.
+func (*VolumeSetRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *VolumeSetRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *VolumeSetRequest) GetOptions() map[string]string {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+type VolumeResetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Options       []string               `protobuf:"bytes,2,rep,name=options,proto3" json:"options,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeResetRequest) Reset() {
+	*x = VolumeResetRequest{}
+	mi := &file_mgmt_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeResetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeResetRequest) ProtoMessage() {}
+
+func (x *VolumeResetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeResetRequest.ProtoReflect.Descriptor instead.
+func (*VolumeResetRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *VolumeResetRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *VolumeResetRequest) GetOptions() []string {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+type VolumeReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       string                 `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	Volume        *VolumeInfo            `protobuf:"bytes,2,opt,name=volume,proto3" json:"volume,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeReply) Reset() {
+	*x = VolumeReply{}
+	mi := &file_mgmt_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeReply) ProtoMessage() {}
+
+func (x *VolumeReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeReply.ProtoReflect.Descriptor instead.
+func (*VolumeReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *VolumeReply) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *VolumeReply) GetVolume() *VolumeInfo {
+	if x != nil {
+		return x.Volume
+	}
+	return nil
+}
+
+type VolumeInfoRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeInfoRequest) Reset() {
+	*x = VolumeInfoRequest{}
+	mi := &file_mgmt_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeInfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeInfoRequest) ProtoMessage() {}
+
+func (x *VolumeInfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeInfoRequest.ProtoReflect.Descriptor instead.
+func (*VolumeInfoRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *VolumeInfoRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type VolumeInfoReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Volumes       []*VolumeInfo          `protobuf:"bytes,1,rep,name=volumes,proto3" json:"volumes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeInfoReply) Reset() {
+	*x = VolumeInfoReply{}
+	mi := &file_mgmt_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeInfoReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeInfoReply) ProtoMessage() {}
+
+func (x *VolumeInfoReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeInfoReply.ProtoReflect.Descriptor instead.
+func (*VolumeInfoReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *VolumeInfoReply) GetVolumes() []*VolumeInfo {
+	if x != nil {
+		return x.Volumes
+	}
+	return nil
+}
+
+type VolumeInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Id    string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// status: "Created", "Started" or "Stopped".
+	Status string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	// type: "Distribute", "Replicate", "Distributed-Replicate" (gluster's words).
+	Type    string            `protobuf:"bytes,4,opt,name=type,proto3" json:"type,omitempty"`
+	Replica int32             `protobuf:"varint,5,opt,name=replica,proto3" json:"replica,omitempty"`
+	Arbiter bool              `protobuf:"varint,6,opt,name=arbiter,proto3" json:"arbiter,omitempty"`
+	Bricks  []*BrickInfo      `protobuf:"bytes,7,rep,name=bricks,proto3" json:"bricks,omitempty"`
+	Options map[string]string `protobuf:"bytes,8,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// version is the pool state version of the volume's last change.
+	Version       uint64 `protobuf:"varint,9,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeInfo) Reset() {
+	*x = VolumeInfo{}
+	mi := &file_mgmt_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeInfo) ProtoMessage() {}
+
+func (x *VolumeInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeInfo.ProtoReflect.Descriptor instead.
+func (*VolumeInfo) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *VolumeInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *VolumeInfo) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *VolumeInfo) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *VolumeInfo) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *VolumeInfo) GetReplica() int32 {
+	if x != nil {
+		return x.Replica
+	}
+	return 0
+}
+
+func (x *VolumeInfo) GetArbiter() bool {
+	if x != nil {
+		return x.Arbiter
+	}
+	return false
+}
+
+func (x *VolumeInfo) GetBricks() []*BrickInfo {
+	if x != nil {
+		return x.Bricks
+	}
+	return nil
+}
+
+func (x *VolumeInfo) GetOptions() map[string]string {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+func (x *VolumeInfo) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+type BrickInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Host  string                 `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	Path  string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	// name is the brick's name on its daemon; addr the daemon's gRPC address.
+	Name          string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Addr          string `protobuf:"bytes,4,opt,name=addr,proto3" json:"addr,omitempty"`
+	Peer          string `protobuf:"bytes,5,opt,name=peer,proto3" json:"peer,omitempty"`
+	Arbiter       bool   `protobuf:"varint,6,opt,name=arbiter,proto3" json:"arbiter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BrickInfo) Reset() {
+	*x = BrickInfo{}
+	mi := &file_mgmt_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BrickInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BrickInfo) ProtoMessage() {}
+
+func (x *BrickInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BrickInfo.ProtoReflect.Descriptor instead.
+func (*BrickInfo) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BrickInfo) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *BrickInfo) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *BrickInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *BrickInfo) GetAddr() string {
+	if x != nil {
+		return x.Addr
+	}
+	return ""
+}
+
+func (x *BrickInfo) GetPeer() string {
+	if x != nil {
+		return x.Peer
+	}
+	return ""
+}
+
+func (x *BrickInfo) GetArbiter() bool {
+	if x != nil {
+		return x.Arbiter
+	}
+	return false
+}
+
+type VolumeGetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Option        string                 `protobuf:"bytes,2,opt,name=option,proto3" json:"option,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeGetRequest) Reset() {
+	*x = VolumeGetRequest{}
+	mi := &file_mgmt_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeGetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeGetRequest) ProtoMessage() {}
+
+func (x *VolumeGetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeGetRequest.ProtoReflect.Descriptor instead.
+func (*VolumeGetRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *VolumeGetRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *VolumeGetRequest) GetOption() string {
+	if x != nil {
+		return x.Option
+	}
+	return ""
+}
+
+type VolumeGetReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Options       []*OptionValue         `protobuf:"bytes,1,rep,name=options,proto3" json:"options,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeGetReply) Reset() {
+	*x = VolumeGetReply{}
+	mi := &file_mgmt_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeGetReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeGetReply) ProtoMessage() {}
+
+func (x *VolumeGetReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeGetReply.ProtoReflect.Descriptor instead.
+func (*VolumeGetReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *VolumeGetReply) GetOptions() []*OptionValue {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+type OptionValue struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	IsDefault     bool                   `protobuf:"varint,3,opt,name=is_default,json=isDefault,proto3" json:"is_default,omitempty"`
+	Description   string                 `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OptionValue) Reset() {
+	*x = OptionValue{}
+	mi := &file_mgmt_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OptionValue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OptionValue) ProtoMessage() {}
+
+func (x *OptionValue) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OptionValue.ProtoReflect.Descriptor instead.
+func (*OptionValue) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *OptionValue) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OptionValue) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *OptionValue) GetIsDefault() bool {
+	if x != nil {
+		return x.IsDefault
+	}
+	return false
+}
+
+func (x *OptionValue) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+type VolumeStatusReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Volumes       []*VolumeStatus        `protobuf:"bytes,1,rep,name=volumes,proto3" json:"volumes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeStatusReply) Reset() {
+	*x = VolumeStatusReply{}
+	mi := &file_mgmt_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeStatusReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeStatusReply) ProtoMessage() {}
+
+func (x *VolumeStatusReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeStatusReply.ProtoReflect.Descriptor instead.
+func (*VolumeStatusReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *VolumeStatusReply) GetVolumes() []*VolumeStatus {
+	if x != nil {
+		return x.Volumes
+	}
+	return nil
+}
+
+type VolumeStatus struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Bricks        []*BrickStatus         `protobuf:"bytes,2,rep,name=bricks,proto3" json:"bricks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolumeStatus) Reset() {
+	*x = VolumeStatus{}
+	mi := &file_mgmt_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolumeStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolumeStatus) ProtoMessage() {}
+
+func (x *VolumeStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolumeStatus.ProtoReflect.Descriptor instead.
+func (*VolumeStatus) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *VolumeStatus) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *VolumeStatus) GetBricks() []*BrickStatus {
+	if x != nil {
+		return x.Bricks
+	}
+	return nil
+}
+
+type BrickStatus struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Host      string                 `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	Path      string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Name      string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Port      int32                  `protobuf:"varint,4,opt,name=port,proto3" json:"port,omitempty"`
+	Online    bool                   `protobuf:"varint,5,opt,name=online,proto3" json:"online,omitempty"`
+	Pid       int32                  `protobuf:"varint,6,opt,name=pid,proto3" json:"pid,omitempty"`
+	DiskFree  uint64                 `protobuf:"varint,7,opt,name=disk_free,json=diskFree,proto3" json:"disk_free,omitempty"`
+	DiskTotal uint64                 `protobuf:"varint,8,opt,name=disk_total,json=diskTotal,proto3" json:"disk_total,omitempty"`
+	// error says why a brick's peer could not tell.
+	Error         string `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BrickStatus) Reset() {
+	*x = BrickStatus{}
+	mi := &file_mgmt_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BrickStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BrickStatus) ProtoMessage() {}
+
+func (x *BrickStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BrickStatus.ProtoReflect.Descriptor instead.
+func (*BrickStatus) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *BrickStatus) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *BrickStatus) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *BrickStatus) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *BrickStatus) GetPort() int32 {
+	if x != nil {
+		return x.Port
+	}
+	return 0
+}
+
+func (x *BrickStatus) GetOnline() bool {
+	if x != nil {
+		return x.Online
+	}
+	return false
+}
+
+func (x *BrickStatus) GetPid() int32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *BrickStatus) GetDiskFree() uint64 {
+	if x != nil {
+		return x.DiskFree
+	}
+	return 0
+}
+
+func (x *BrickStatus) GetDiskTotal() uint64 {
+	if x != nil {
+		return x.DiskTotal
+	}
+	return 0
+}
+
+func (x *BrickStatus) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+type HelloRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HelloRequest) Reset() {
+	*x = HelloRequest{}
+	mi := &file_mgmt_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HelloRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HelloRequest) ProtoMessage() {}
+
+func (x *HelloRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HelloRequest.ProtoReflect.Descriptor instead.
+func (*HelloRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{24}
+}
+
+type HelloReply struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Self   *PeerInfo              `protobuf:"bytes,1,opt,name=self,proto3" json:"self,omitempty"`
+	PoolId string                 `protobuf:"bytes,2,opt,name=pool_id,json=poolId,proto3" json:"pool_id,omitempty"`
+	// alone: the daemon is the only peer of its pool and has no volume.
+	Alone         bool `protobuf:"varint,3,opt,name=alone,proto3" json:"alone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HelloReply) Reset() {
+	*x = HelloReply{}
+	mi := &file_mgmt_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HelloReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HelloReply) ProtoMessage() {}
+
+func (x *HelloReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HelloReply.ProtoReflect.Descriptor instead.
+func (*HelloReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *HelloReply) GetSelf() *PeerInfo {
+	if x != nil {
+		return x.Self
+	}
+	return nil
+}
+
+func (x *HelloReply) GetPoolId() string {
+	if x != nil {
+		return x.PoolId
+	}
+	return ""
+}
+
+func (x *HelloReply) GetAlone() bool {
+	if x != nil {
+		return x.Alone
+	}
+	return false
+}
+
+type JoinRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	PoolId string                 `protobuf:"bytes,1,opt,name=pool_id,json=poolId,proto3" json:"pool_id,omitempty"`
+	// key is the pool's memberlist key (32 bytes).
+	Key []byte `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	// gossip are gossip addresses of pool members to join.
+	Gossip        []string `protobuf:"bytes,3,rep,name=gossip,proto3" json:"gossip,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinRequest) Reset() {
+	*x = JoinRequest{}
+	mi := &file_mgmt_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinRequest) ProtoMessage() {}
+
+func (x *JoinRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinRequest.ProtoReflect.Descriptor instead.
+func (*JoinRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *JoinRequest) GetPoolId() string {
+	if x != nil {
+		return x.PoolId
+	}
+	return ""
+}
+
+func (x *JoinRequest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *JoinRequest) GetGossip() []string {
+	if x != nil {
+		return x.Gossip
+	}
+	return nil
+}
+
+type JoinReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Self          *PeerInfo              `protobuf:"bytes,1,opt,name=self,proto3" json:"self,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinReply) Reset() {
+	*x = JoinReply{}
+	mi := &file_mgmt_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinReply) ProtoMessage() {}
+
+func (x *JoinReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinReply.ProtoReflect.Descriptor instead.
+func (*JoinReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *JoinReply) GetSelf() *PeerInfo {
+	if x != nil {
+		return x.Self
+	}
+	return nil
+}
+
+type LeaveRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PoolId        string                 `protobuf:"bytes,1,opt,name=pool_id,json=poolId,proto3" json:"pool_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeaveRequest) Reset() {
+	*x = LeaveRequest{}
+	mi := &file_mgmt_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeaveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeaveRequest) ProtoMessage() {}
+
+func (x *LeaveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeaveRequest.ProtoReflect.Descriptor instead.
+func (*LeaveRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *LeaveRequest) GetPoolId() string {
+	if x != nil {
+		return x.PoolId
+	}
+	return ""
+}
+
+type LeaveReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeaveReply) Reset() {
+	*x = LeaveReply{}
+	mi := &file_mgmt_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeaveReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeaveReply) ProtoMessage() {}
+
+func (x *LeaveReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeaveReply.ProtoReflect.Descriptor instead.
+func (*LeaveReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{29}
+}
+
+type ProposeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// command is one entry of the pool's log (peer package, JSON).
+	Command       []byte `protobuf:"bytes,1,opt,name=command,proto3" json:"command,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeRequest) Reset() {
+	*x = ProposeRequest{}
+	mi := &file_mgmt_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeRequest) ProtoMessage() {}
+
+func (x *ProposeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeRequest.ProtoReflect.Descriptor instead.
+func (*ProposeRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ProposeRequest) GetCommand() []byte {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
+type ProposeReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// index is the log index the change was committed at.
+	Index         uint64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeReply) Reset() {
+	*x = ProposeReply{}
+	mi := &file_mgmt_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeReply) ProtoMessage() {}
+
+func (x *ProposeReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeReply.ProtoReflect.Descriptor instead.
+func (*ProposeReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ProposeReply) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+type AddMemberRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Uuid          string                 `protobuf:"bytes,1,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	Addr          string                 `protobuf:"bytes,2,opt,name=addr,proto3" json:"addr,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddMemberRequest) Reset() {
+	*x = AddMemberRequest{}
+	mi := &file_mgmt_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddMemberRequest) ProtoMessage() {}
+
+func (x *AddMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddMemberRequest.ProtoReflect.Descriptor instead.
+func (*AddMemberRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *AddMemberRequest) GetUuid() string {
+	if x != nil {
+		return x.Uuid
+	}
+	return ""
+}
+
+func (x *AddMemberRequest) GetAddr() string {
+	if x != nil {
+		return x.Addr
+	}
+	return ""
+}
+
+type AddMemberReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddMemberReply) Reset() {
+	*x = AddMemberReply{}
+	mi := &file_mgmt_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddMemberReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddMemberReply) ProtoMessage() {}
+
+func (x *AddMemberReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddMemberReply.ProtoReflect.Descriptor instead.
+func (*AddMemberReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{33}
+}
+
+type CheckBricksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Paths []string               `protobuf:"bytes,1,rep,name=paths,proto3" json:"paths,omitempty"`
+	Force bool                   `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
+	// create makes missing directories (only after every check passed).
+	Create        bool `protobuf:"varint,3,opt,name=create,proto3" json:"create,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckBricksRequest) Reset() {
+	*x = CheckBricksRequest{}
+	mi := &file_mgmt_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckBricksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckBricksRequest) ProtoMessage() {}
+
+func (x *CheckBricksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckBricksRequest.ProtoReflect.Descriptor instead.
+func (*CheckBricksRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *CheckBricksRequest) GetPaths() []string {
+	if x != nil {
+		return x.Paths
+	}
+	return nil
+}
+
+func (x *CheckBricksRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+func (x *CheckBricksRequest) GetCreate() bool {
+	if x != nil {
+		return x.Create
+	}
+	return false
+}
+
+type CheckBricksReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckBricksReply) Reset() {
+	*x = CheckBricksReply{}
+	mi := &file_mgmt_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckBricksReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckBricksReply) ProtoMessage() {}
+
+func (x *CheckBricksReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckBricksReply.ProtoReflect.Descriptor instead.
+func (*CheckBricksReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{35}
+}
+
+type LocalBricksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LocalBricksRequest) Reset() {
+	*x = LocalBricksRequest{}
+	mi := &file_mgmt_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocalBricksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocalBricksRequest) ProtoMessage() {}
+
+func (x *LocalBricksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocalBricksRequest.ProtoReflect.Descriptor instead.
+func (*LocalBricksRequest) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{36}
+}
+
+type LocalBricksReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bricks        []*BrickStatus         `protobuf:"bytes,1,rep,name=bricks,proto3" json:"bricks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LocalBricksReply) Reset() {
+	*x = LocalBricksReply{}
+	mi := &file_mgmt_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocalBricksReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocalBricksReply) ProtoMessage() {}
+
+func (x *LocalBricksReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mgmt_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocalBricksReply.ProtoReflect.Descriptor instead.
+func (*LocalBricksReply) Descriptor() ([]byte, []int) {
+	return file_mgmt_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *LocalBricksReply) GetBricks() []*BrickStatus {
+	if x != nil {
+		return x.Bricks
+	}
+	return nil
+}
+
 var File_mgmt_proto protoreflect.FileDescriptor
 
 const file_mgmt_proto_rawDesc = "" +
@@ -153,11 +2115,165 @@ const file_mgmt_proto_rawDesc = "" +
 	"\x06client\x18\x02 \x01(\tR\x06client\"B\n" +
 	"\fVolfileReply\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x12\x18\n" +
-	"\avolfile\x18\x02 \x01(\fR\avolfile2\xa2\x01\n" +
+	"\avolfile\x18\x02 \x01(\fR\avolfile\"\"\n" +
+	"\fProbeRequest\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\"T\n" +
+	"\n" +
+	"ProbeReply\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\tR\amessage\x12,\n" +
+	"\x04peer\x18\x02 \x01(\v2\x18.mortar.mgmt.v1.PeerInfoR\x04peer\"9\n" +
+	"\rDetachRequest\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\x12\x14\n" +
+	"\x05force\x18\x02 \x01(\bR\x05force\"'\n" +
+	"\vDetachReply\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\tR\amessage\"\x0e\n" +
+	"\fPeersRequest\"\x81\x01\n" +
+	"\n" +
+	"PeersReply\x12\x12\n" +
+	"\x04self\x18\x01 \x01(\tR\x04self\x12.\n" +
+	"\x05peers\x18\x02 \x03(\v2\x18.mortar.mgmt.v1.PeerInfoR\x05peers\x12\x17\n" +
+	"\apool_id\x18\x03 \x01(\tR\x06poolId\x12\x16\n" +
+	"\x06leader\x18\x04 \x01(\tR\x06leader\"\x91\x01\n" +
+	"\bPeerInfo\x12\x12\n" +
+	"\x04uuid\x18\x01 \x01(\tR\x04uuid\x12\x12\n" +
+	"\x04host\x18\x02 \x01(\tR\x04host\x12\x12\n" +
+	"\x04addr\x18\x03 \x01(\tR\x04addr\x12\x1f\n" +
+	"\vgossip_addr\x18\x04 \x01(\tR\n" +
+	"gossipAddr\x12\x14\n" +
+	"\x05state\x18\x05 \x01(\tR\x05state\x12\x12\n" +
+	"\x04role\x18\x06 \x01(\tR\x04role\"\x8b\x01\n" +
+	"\x13VolumeCreateRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\areplica\x18\x02 \x01(\x05R\areplica\x12\x18\n" +
+	"\aarbiter\x18\x03 \x01(\bR\aarbiter\x12\x16\n" +
+	"\x06bricks\x18\x04 \x03(\tR\x06bricks\x12\x14\n" +
+	"\x05force\x18\x05 \x01(\bR\x05force\"9\n" +
+	"\rVolumeRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05force\x18\x02 \x01(\bR\x05force\"\xab\x01\n" +
+	"\x10VolumeSetRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12G\n" +
+	"\aoptions\x18\x02 \x03(\v2-.mortar.mgmt.v1.VolumeSetRequest.OptionsEntryR\aoptions\x1a:\n" +
+	"\fOptionsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"B\n" +
+	"\x12VolumeResetRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\aoptions\x18\x02 \x03(\tR\aoptions\"[\n" +
+	"\vVolumeReply\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\tR\amessage\x122\n" +
+	"\x06volume\x18\x02 \x01(\v2\x1a.mortar.mgmt.v1.VolumeInfoR\x06volume\"'\n" +
+	"\x11VolumeInfoRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"G\n" +
+	"\x0fVolumeInfoReply\x124\n" +
+	"\avolumes\x18\x01 \x03(\v2\x1a.mortar.mgmt.v1.VolumeInfoR\avolumes\"\xdc\x02\n" +
+	"\n" +
+	"VolumeInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x12\x12\n" +
+	"\x04type\x18\x04 \x01(\tR\x04type\x12\x18\n" +
+	"\areplica\x18\x05 \x01(\x05R\areplica\x12\x18\n" +
+	"\aarbiter\x18\x06 \x01(\bR\aarbiter\x121\n" +
+	"\x06bricks\x18\a \x03(\v2\x19.mortar.mgmt.v1.BrickInfoR\x06bricks\x12A\n" +
+	"\aoptions\x18\b \x03(\v2'.mortar.mgmt.v1.VolumeInfo.OptionsEntryR\aoptions\x12\x18\n" +
+	"\aversion\x18\t \x01(\x04R\aversion\x1a:\n" +
+	"\fOptionsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x89\x01\n" +
+	"\tBrickInfo\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x12\n" +
+	"\x04addr\x18\x04 \x01(\tR\x04addr\x12\x12\n" +
+	"\x04peer\x18\x05 \x01(\tR\x04peer\x12\x18\n" +
+	"\aarbiter\x18\x06 \x01(\bR\aarbiter\">\n" +
+	"\x10VolumeGetRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06option\x18\x02 \x01(\tR\x06option\"G\n" +
+	"\x0eVolumeGetReply\x125\n" +
+	"\aoptions\x18\x01 \x03(\v2\x1b.mortar.mgmt.v1.OptionValueR\aoptions\"x\n" +
+	"\vOptionValue\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12\x1d\n" +
+	"\n" +
+	"is_default\x18\x03 \x01(\bR\tisDefault\x12 \n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\"K\n" +
+	"\x11VolumeStatusReply\x126\n" +
+	"\avolumes\x18\x01 \x03(\v2\x1c.mortar.mgmt.v1.VolumeStatusR\avolumes\"W\n" +
+	"\fVolumeStatus\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
+	"\x06bricks\x18\x02 \x03(\v2\x1b.mortar.mgmt.v1.BrickStatusR\x06bricks\"\xd9\x01\n" +
+	"\vBrickStatus\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x12\n" +
+	"\x04port\x18\x04 \x01(\x05R\x04port\x12\x16\n" +
+	"\x06online\x18\x05 \x01(\bR\x06online\x12\x10\n" +
+	"\x03pid\x18\x06 \x01(\x05R\x03pid\x12\x1b\n" +
+	"\tdisk_free\x18\a \x01(\x04R\bdiskFree\x12\x1d\n" +
+	"\n" +
+	"disk_total\x18\b \x01(\x04R\tdiskTotal\x12\x14\n" +
+	"\x05error\x18\t \x01(\tR\x05error\"\x0e\n" +
+	"\fHelloRequest\"i\n" +
+	"\n" +
+	"HelloReply\x12,\n" +
+	"\x04self\x18\x01 \x01(\v2\x18.mortar.mgmt.v1.PeerInfoR\x04self\x12\x17\n" +
+	"\apool_id\x18\x02 \x01(\tR\x06poolId\x12\x14\n" +
+	"\x05alone\x18\x03 \x01(\bR\x05alone\"P\n" +
+	"\vJoinRequest\x12\x17\n" +
+	"\apool_id\x18\x01 \x01(\tR\x06poolId\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\fR\x03key\x12\x16\n" +
+	"\x06gossip\x18\x03 \x03(\tR\x06gossip\"9\n" +
+	"\tJoinReply\x12,\n" +
+	"\x04self\x18\x01 \x01(\v2\x18.mortar.mgmt.v1.PeerInfoR\x04self\"'\n" +
+	"\fLeaveRequest\x12\x17\n" +
+	"\apool_id\x18\x01 \x01(\tR\x06poolId\"\f\n" +
+	"\n" +
+	"LeaveReply\"*\n" +
+	"\x0eProposeRequest\x12\x18\n" +
+	"\acommand\x18\x01 \x01(\fR\acommand\"$\n" +
+	"\fProposeReply\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\":\n" +
+	"\x10AddMemberRequest\x12\x12\n" +
+	"\x04uuid\x18\x01 \x01(\tR\x04uuid\x12\x12\n" +
+	"\x04addr\x18\x02 \x01(\tR\x04addr\"\x10\n" +
+	"\x0eAddMemberReply\"X\n" +
+	"\x12CheckBricksRequest\x12\x14\n" +
+	"\x05paths\x18\x01 \x03(\tR\x05paths\x12\x14\n" +
+	"\x05force\x18\x02 \x01(\bR\x05force\x12\x16\n" +
+	"\x06create\x18\x03 \x01(\bR\x06create\"\x12\n" +
+	"\x10CheckBricksReply\"\x14\n" +
+	"\x12LocalBricksRequest\"G\n" +
+	"\x10LocalBricksReply\x123\n" +
+	"\x06bricks\x18\x01 \x03(\v2\x1b.mortar.mgmt.v1.BrickStatusR\x06bricks2\xa2\x01\n" +
 	"\x04Mgmt\x12J\n" +
 	"\n" +
 	"GetVolfile\x12\x1e.mortar.mgmt.v1.VolfileRequest\x1a\x1c.mortar.mgmt.v1.VolfileReply\x12N\n" +
-	"\fWatchVolfile\x12\x1e.mortar.mgmt.v1.VolfileRequest\x1a\x1c.mortar.mgmt.v1.VolfileReply0\x01B)Z'github.com/mortarfs/mortar/proto/mgmtpbb\x06proto3"
+	"\fWatchVolfile\x12\x1e.mortar.mgmt.v1.VolfileRequest\x1a\x1c.mortar.mgmt.v1.VolfileReply0\x012\x98\a\n" +
+	"\x04Pool\x12A\n" +
+	"\x05Probe\x12\x1c.mortar.mgmt.v1.ProbeRequest\x1a\x1a.mortar.mgmt.v1.ProbeReply\x12D\n" +
+	"\x06Detach\x12\x1d.mortar.mgmt.v1.DetachRequest\x1a\x1b.mortar.mgmt.v1.DetachReply\x12A\n" +
+	"\x05Peers\x12\x1c.mortar.mgmt.v1.PeersRequest\x1a\x1a.mortar.mgmt.v1.PeersReply\x12P\n" +
+	"\fVolumeCreate\x12#.mortar.mgmt.v1.VolumeCreateRequest\x1a\x1b.mortar.mgmt.v1.VolumeReply\x12I\n" +
+	"\vVolumeStart\x12\x1d.mortar.mgmt.v1.VolumeRequest\x1a\x1b.mortar.mgmt.v1.VolumeReply\x12H\n" +
+	"\n" +
+	"VolumeStop\x12\x1d.mortar.mgmt.v1.VolumeRequest\x1a\x1b.mortar.mgmt.v1.VolumeReply\x12J\n" +
+	"\fVolumeDelete\x12\x1d.mortar.mgmt.v1.VolumeRequest\x1a\x1b.mortar.mgmt.v1.VolumeReply\x12J\n" +
+	"\tVolumeSet\x12 .mortar.mgmt.v1.VolumeSetRequest\x1a\x1b.mortar.mgmt.v1.VolumeReply\x12N\n" +
+	"\vVolumeReset\x12\".mortar.mgmt.v1.VolumeResetRequest\x1a\x1b.mortar.mgmt.v1.VolumeReply\x12P\n" +
+	"\n" +
+	"VolumeInfo\x12!.mortar.mgmt.v1.VolumeInfoRequest\x1a\x1f.mortar.mgmt.v1.VolumeInfoReply\x12M\n" +
+	"\tVolumeGet\x12 .mortar.mgmt.v1.VolumeGetRequest\x1a\x1e.mortar.mgmt.v1.VolumeGetReply\x12T\n" +
+	"\fVolumeStatus\x12!.mortar.mgmt.v1.VolumeInfoRequest\x1a!.mortar.mgmt.v1.VolumeStatusReply2\x8e\x04\n" +
+	"\x04Peer\x12A\n" +
+	"\x05Hello\x12\x1c.mortar.mgmt.v1.HelloRequest\x1a\x1a.mortar.mgmt.v1.HelloReply\x12>\n" +
+	"\x04Join\x12\x1b.mortar.mgmt.v1.JoinRequest\x1a\x19.mortar.mgmt.v1.JoinReply\x12A\n" +
+	"\x05Leave\x12\x1c.mortar.mgmt.v1.LeaveRequest\x1a\x1a.mortar.mgmt.v1.LeaveReply\x12G\n" +
+	"\aPropose\x12\x1e.mortar.mgmt.v1.ProposeRequest\x1a\x1c.mortar.mgmt.v1.ProposeReply\x12M\n" +
+	"\tAddMember\x12 .mortar.mgmt.v1.AddMemberRequest\x1a\x1e.mortar.mgmt.v1.AddMemberReply\x12S\n" +
+	"\vCheckBricks\x12\".mortar.mgmt.v1.CheckBricksRequest\x1a .mortar.mgmt.v1.CheckBricksReply\x12S\n" +
+	"\vLocalBricks\x12\".mortar.mgmt.v1.LocalBricksRequest\x1a .mortar.mgmt.v1.LocalBricksReplyB)Z'github.com/mortarfs/mortar/proto/mgmtpbb\x06proto3"
 
 var (
 	file_mgmt_proto_rawDescOnce sync.Once
@@ -171,21 +2287,110 @@ func file_mgmt_proto_rawDescGZIP() []byte {
 	return file_mgmt_proto_rawDescData
 }
 
-var file_mgmt_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_mgmt_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_mgmt_proto_goTypes = []any{
-	(*VolfileRequest)(nil), // 0: mortar.mgmt.v1.VolfileRequest
-	(*VolfileReply)(nil),   // 1: mortar.mgmt.v1.VolfileReply
+	(*VolfileRequest)(nil),      // 0: mortar.mgmt.v1.VolfileRequest
+	(*VolfileReply)(nil),        // 1: mortar.mgmt.v1.VolfileReply
+	(*ProbeRequest)(nil),        // 2: mortar.mgmt.v1.ProbeRequest
+	(*ProbeReply)(nil),          // 3: mortar.mgmt.v1.ProbeReply
+	(*DetachRequest)(nil),       // 4: mortar.mgmt.v1.DetachRequest
+	(*DetachReply)(nil),         // 5: mortar.mgmt.v1.DetachReply
+	(*PeersRequest)(nil),        // 6: mortar.mgmt.v1.PeersRequest
+	(*PeersReply)(nil),          // 7: mortar.mgmt.v1.PeersReply
+	(*PeerInfo)(nil),            // 8: mortar.mgmt.v1.PeerInfo
+	(*VolumeCreateRequest)(nil), // 9: mortar.mgmt.v1.VolumeCreateRequest
+	(*VolumeRequest)(nil),       // 10: mortar.mgmt.v1.VolumeRequest
+	(*VolumeSetRequest)(nil),    // 11: mortar.mgmt.v1.VolumeSetRequest
+	(*VolumeResetRequest)(nil),  // 12: mortar.mgmt.v1.VolumeResetRequest
+	(*VolumeReply)(nil),         // 13: mortar.mgmt.v1.VolumeReply
+	(*VolumeInfoRequest)(nil),   // 14: mortar.mgmt.v1.VolumeInfoRequest
+	(*VolumeInfoReply)(nil),     // 15: mortar.mgmt.v1.VolumeInfoReply
+	(*VolumeInfo)(nil),          // 16: mortar.mgmt.v1.VolumeInfo
+	(*BrickInfo)(nil),           // 17: mortar.mgmt.v1.BrickInfo
+	(*VolumeGetRequest)(nil),    // 18: mortar.mgmt.v1.VolumeGetRequest
+	(*VolumeGetReply)(nil),      // 19: mortar.mgmt.v1.VolumeGetReply
+	(*OptionValue)(nil),         // 20: mortar.mgmt.v1.OptionValue
+	(*VolumeStatusReply)(nil),   // 21: mortar.mgmt.v1.VolumeStatusReply
+	(*VolumeStatus)(nil),        // 22: mortar.mgmt.v1.VolumeStatus
+	(*BrickStatus)(nil),         // 23: mortar.mgmt.v1.BrickStatus
+	(*HelloRequest)(nil),        // 24: mortar.mgmt.v1.HelloRequest
+	(*HelloReply)(nil),          // 25: mortar.mgmt.v1.HelloReply
+	(*JoinRequest)(nil),         // 26: mortar.mgmt.v1.JoinRequest
+	(*JoinReply)(nil),           // 27: mortar.mgmt.v1.JoinReply
+	(*LeaveRequest)(nil),        // 28: mortar.mgmt.v1.LeaveRequest
+	(*LeaveReply)(nil),          // 29: mortar.mgmt.v1.LeaveReply
+	(*ProposeRequest)(nil),      // 30: mortar.mgmt.v1.ProposeRequest
+	(*ProposeReply)(nil),        // 31: mortar.mgmt.v1.ProposeReply
+	(*AddMemberRequest)(nil),    // 32: mortar.mgmt.v1.AddMemberRequest
+	(*AddMemberReply)(nil),      // 33: mortar.mgmt.v1.AddMemberReply
+	(*CheckBricksRequest)(nil),  // 34: mortar.mgmt.v1.CheckBricksRequest
+	(*CheckBricksReply)(nil),    // 35: mortar.mgmt.v1.CheckBricksReply
+	(*LocalBricksRequest)(nil),  // 36: mortar.mgmt.v1.LocalBricksRequest
+	(*LocalBricksReply)(nil),    // 37: mortar.mgmt.v1.LocalBricksReply
+	nil,                         // 38: mortar.mgmt.v1.VolumeSetRequest.OptionsEntry
+	nil,                         // 39: mortar.mgmt.v1.VolumeInfo.OptionsEntry
 }
 var file_mgmt_proto_depIdxs = []int32{
-	0, // 0: mortar.mgmt.v1.Mgmt.GetVolfile:input_type -> mortar.mgmt.v1.VolfileRequest
-	0, // 1: mortar.mgmt.v1.Mgmt.WatchVolfile:input_type -> mortar.mgmt.v1.VolfileRequest
-	1, // 2: mortar.mgmt.v1.Mgmt.GetVolfile:output_type -> mortar.mgmt.v1.VolfileReply
-	1, // 3: mortar.mgmt.v1.Mgmt.WatchVolfile:output_type -> mortar.mgmt.v1.VolfileReply
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	8,  // 0: mortar.mgmt.v1.ProbeReply.peer:type_name -> mortar.mgmt.v1.PeerInfo
+	8,  // 1: mortar.mgmt.v1.PeersReply.peers:type_name -> mortar.mgmt.v1.PeerInfo
+	38, // 2: mortar.mgmt.v1.VolumeSetRequest.options:type_name -> mortar.mgmt.v1.VolumeSetRequest.OptionsEntry
+	16, // 3: mortar.mgmt.v1.VolumeReply.volume:type_name -> mortar.mgmt.v1.VolumeInfo
+	16, // 4: mortar.mgmt.v1.VolumeInfoReply.volumes:type_name -> mortar.mgmt.v1.VolumeInfo
+	17, // 5: mortar.mgmt.v1.VolumeInfo.bricks:type_name -> mortar.mgmt.v1.BrickInfo
+	39, // 6: mortar.mgmt.v1.VolumeInfo.options:type_name -> mortar.mgmt.v1.VolumeInfo.OptionsEntry
+	20, // 7: mortar.mgmt.v1.VolumeGetReply.options:type_name -> mortar.mgmt.v1.OptionValue
+	22, // 8: mortar.mgmt.v1.VolumeStatusReply.volumes:type_name -> mortar.mgmt.v1.VolumeStatus
+	23, // 9: mortar.mgmt.v1.VolumeStatus.bricks:type_name -> mortar.mgmt.v1.BrickStatus
+	8,  // 10: mortar.mgmt.v1.HelloReply.self:type_name -> mortar.mgmt.v1.PeerInfo
+	8,  // 11: mortar.mgmt.v1.JoinReply.self:type_name -> mortar.mgmt.v1.PeerInfo
+	23, // 12: mortar.mgmt.v1.LocalBricksReply.bricks:type_name -> mortar.mgmt.v1.BrickStatus
+	0,  // 13: mortar.mgmt.v1.Mgmt.GetVolfile:input_type -> mortar.mgmt.v1.VolfileRequest
+	0,  // 14: mortar.mgmt.v1.Mgmt.WatchVolfile:input_type -> mortar.mgmt.v1.VolfileRequest
+	2,  // 15: mortar.mgmt.v1.Pool.Probe:input_type -> mortar.mgmt.v1.ProbeRequest
+	4,  // 16: mortar.mgmt.v1.Pool.Detach:input_type -> mortar.mgmt.v1.DetachRequest
+	6,  // 17: mortar.mgmt.v1.Pool.Peers:input_type -> mortar.mgmt.v1.PeersRequest
+	9,  // 18: mortar.mgmt.v1.Pool.VolumeCreate:input_type -> mortar.mgmt.v1.VolumeCreateRequest
+	10, // 19: mortar.mgmt.v1.Pool.VolumeStart:input_type -> mortar.mgmt.v1.VolumeRequest
+	10, // 20: mortar.mgmt.v1.Pool.VolumeStop:input_type -> mortar.mgmt.v1.VolumeRequest
+	10, // 21: mortar.mgmt.v1.Pool.VolumeDelete:input_type -> mortar.mgmt.v1.VolumeRequest
+	11, // 22: mortar.mgmt.v1.Pool.VolumeSet:input_type -> mortar.mgmt.v1.VolumeSetRequest
+	12, // 23: mortar.mgmt.v1.Pool.VolumeReset:input_type -> mortar.mgmt.v1.VolumeResetRequest
+	14, // 24: mortar.mgmt.v1.Pool.VolumeInfo:input_type -> mortar.mgmt.v1.VolumeInfoRequest
+	18, // 25: mortar.mgmt.v1.Pool.VolumeGet:input_type -> mortar.mgmt.v1.VolumeGetRequest
+	14, // 26: mortar.mgmt.v1.Pool.VolumeStatus:input_type -> mortar.mgmt.v1.VolumeInfoRequest
+	24, // 27: mortar.mgmt.v1.Peer.Hello:input_type -> mortar.mgmt.v1.HelloRequest
+	26, // 28: mortar.mgmt.v1.Peer.Join:input_type -> mortar.mgmt.v1.JoinRequest
+	28, // 29: mortar.mgmt.v1.Peer.Leave:input_type -> mortar.mgmt.v1.LeaveRequest
+	30, // 30: mortar.mgmt.v1.Peer.Propose:input_type -> mortar.mgmt.v1.ProposeRequest
+	32, // 31: mortar.mgmt.v1.Peer.AddMember:input_type -> mortar.mgmt.v1.AddMemberRequest
+	34, // 32: mortar.mgmt.v1.Peer.CheckBricks:input_type -> mortar.mgmt.v1.CheckBricksRequest
+	36, // 33: mortar.mgmt.v1.Peer.LocalBricks:input_type -> mortar.mgmt.v1.LocalBricksRequest
+	1,  // 34: mortar.mgmt.v1.Mgmt.GetVolfile:output_type -> mortar.mgmt.v1.VolfileReply
+	1,  // 35: mortar.mgmt.v1.Mgmt.WatchVolfile:output_type -> mortar.mgmt.v1.VolfileReply
+	3,  // 36: mortar.mgmt.v1.Pool.Probe:output_type -> mortar.mgmt.v1.ProbeReply
+	5,  // 37: mortar.mgmt.v1.Pool.Detach:output_type -> mortar.mgmt.v1.DetachReply
+	7,  // 38: mortar.mgmt.v1.Pool.Peers:output_type -> mortar.mgmt.v1.PeersReply
+	13, // 39: mortar.mgmt.v1.Pool.VolumeCreate:output_type -> mortar.mgmt.v1.VolumeReply
+	13, // 40: mortar.mgmt.v1.Pool.VolumeStart:output_type -> mortar.mgmt.v1.VolumeReply
+	13, // 41: mortar.mgmt.v1.Pool.VolumeStop:output_type -> mortar.mgmt.v1.VolumeReply
+	13, // 42: mortar.mgmt.v1.Pool.VolumeDelete:output_type -> mortar.mgmt.v1.VolumeReply
+	13, // 43: mortar.mgmt.v1.Pool.VolumeSet:output_type -> mortar.mgmt.v1.VolumeReply
+	13, // 44: mortar.mgmt.v1.Pool.VolumeReset:output_type -> mortar.mgmt.v1.VolumeReply
+	15, // 45: mortar.mgmt.v1.Pool.VolumeInfo:output_type -> mortar.mgmt.v1.VolumeInfoReply
+	19, // 46: mortar.mgmt.v1.Pool.VolumeGet:output_type -> mortar.mgmt.v1.VolumeGetReply
+	21, // 47: mortar.mgmt.v1.Pool.VolumeStatus:output_type -> mortar.mgmt.v1.VolumeStatusReply
+	25, // 48: mortar.mgmt.v1.Peer.Hello:output_type -> mortar.mgmt.v1.HelloReply
+	27, // 49: mortar.mgmt.v1.Peer.Join:output_type -> mortar.mgmt.v1.JoinReply
+	29, // 50: mortar.mgmt.v1.Peer.Leave:output_type -> mortar.mgmt.v1.LeaveReply
+	31, // 51: mortar.mgmt.v1.Peer.Propose:output_type -> mortar.mgmt.v1.ProposeReply
+	33, // 52: mortar.mgmt.v1.Peer.AddMember:output_type -> mortar.mgmt.v1.AddMemberReply
+	35, // 53: mortar.mgmt.v1.Peer.CheckBricks:output_type -> mortar.mgmt.v1.CheckBricksReply
+	37, // 54: mortar.mgmt.v1.Peer.LocalBricks:output_type -> mortar.mgmt.v1.LocalBricksReply
+	34, // [34:55] is the sub-list for method output_type
+	13, // [13:34] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_mgmt_proto_init() }
@@ -199,9 +2404,9 @@ func file_mgmt_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mgmt_proto_rawDesc), len(file_mgmt_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   40,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   3,
 		},
 		GoTypes:           file_mgmt_proto_goTypes,
 		DependencyIndexes: file_mgmt_proto_depIdxs,

@@ -186,3 +186,907 @@ var Mgmt_ServiceDesc = grpc.ServiceDesc{
 	},
 	Metadata: "mgmt.proto",
 }
+
+const (
+	Pool_Probe_FullMethodName        = "/mortar.mgmt.v1.Pool/Probe"
+	Pool_Detach_FullMethodName       = "/mortar.mgmt.v1.Pool/Detach"
+	Pool_Peers_FullMethodName        = "/mortar.mgmt.v1.Pool/Peers"
+	Pool_VolumeCreate_FullMethodName = "/mortar.mgmt.v1.Pool/VolumeCreate"
+	Pool_VolumeStart_FullMethodName  = "/mortar.mgmt.v1.Pool/VolumeStart"
+	Pool_VolumeStop_FullMethodName   = "/mortar.mgmt.v1.Pool/VolumeStop"
+	Pool_VolumeDelete_FullMethodName = "/mortar.mgmt.v1.Pool/VolumeDelete"
+	Pool_VolumeSet_FullMethodName    = "/mortar.mgmt.v1.Pool/VolumeSet"
+	Pool_VolumeReset_FullMethodName  = "/mortar.mgmt.v1.Pool/VolumeReset"
+	Pool_VolumeInfo_FullMethodName   = "/mortar.mgmt.v1.Pool/VolumeInfo"
+	Pool_VolumeGet_FullMethodName    = "/mortar.mgmt.v1.Pool/VolumeGet"
+	Pool_VolumeStatus_FullMethodName = "/mortar.mgmt.v1.Pool/VolumeStatus"
+)
+
+// PoolClient is the client API for Pool service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// ---- The pool and its volumes (the CLI and the peers) ----
+//
+// The CLI talks to the local daemon (unix socket) or to --remote-host; any
+// peer answers. A change is proposed to the raft leader (a follower
+// forwards it with Propose) and answered once committed and applied on the
+// peer that took the request.
+type PoolClient interface {
+	// Probe adds the daemon at host to the pool.
+	Probe(ctx context.Context, in *ProbeRequest, opts ...grpc.CallOption) (*ProbeReply, error)
+	// Detach removes a peer from the pool.
+	Detach(ctx context.Context, in *DetachRequest, opts ...grpc.CallOption) (*DetachReply, error)
+	// Peers lists the pool's peers with their state.
+	Peers(ctx context.Context, in *PeersRequest, opts ...grpc.CallOption) (*PeersReply, error)
+	VolumeCreate(ctx context.Context, in *VolumeCreateRequest, opts ...grpc.CallOption) (*VolumeReply, error)
+	VolumeStart(ctx context.Context, in *VolumeRequest, opts ...grpc.CallOption) (*VolumeReply, error)
+	VolumeStop(ctx context.Context, in *VolumeRequest, opts ...grpc.CallOption) (*VolumeReply, error)
+	VolumeDelete(ctx context.Context, in *VolumeRequest, opts ...grpc.CallOption) (*VolumeReply, error)
+	// VolumeSet sets options (name → value); VolumeReset resets the named
+	// options (all of them when none is named) to their defaults.
+	VolumeSet(ctx context.Context, in *VolumeSetRequest, opts ...grpc.CallOption) (*VolumeReply, error)
+	VolumeReset(ctx context.Context, in *VolumeResetRequest, opts ...grpc.CallOption) (*VolumeReply, error)
+	// VolumeInfo describes one volume, or all when volume is empty.
+	VolumeInfo(ctx context.Context, in *VolumeInfoRequest, opts ...grpc.CallOption) (*VolumeInfoReply, error)
+	// VolumeGet returns every option of a volume with its value (defaults
+	// included), or the one named.
+	VolumeGet(ctx context.Context, in *VolumeGetRequest, opts ...grpc.CallOption) (*VolumeGetReply, error)
+	// VolumeStatus reports each brick of started volumes (asking the peers).
+	VolumeStatus(ctx context.Context, in *VolumeInfoRequest, opts ...grpc.CallOption) (*VolumeStatusReply, error)
+}
+
+type poolClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewPoolClient(cc grpc.ClientConnInterface) PoolClient {
+	return &poolClient{cc}
+}
+
+func (c *poolClient) Probe(ctx context.Context, in *ProbeRequest, opts ...grpc.CallOption) (*ProbeReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ProbeReply)
+	err := c.cc.Invoke(ctx, Pool_Probe_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) Detach(ctx context.Context, in *DetachRequest, opts ...grpc.CallOption) (*DetachReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DetachReply)
+	err := c.cc.Invoke(ctx, Pool_Detach_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) Peers(ctx context.Context, in *PeersRequest, opts ...grpc.CallOption) (*PeersReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PeersReply)
+	err := c.cc.Invoke(ctx, Pool_Peers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) VolumeCreate(ctx context.Context, in *VolumeCreateRequest, opts ...grpc.CallOption) (*VolumeReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VolumeReply)
+	err := c.cc.Invoke(ctx, Pool_VolumeCreate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) VolumeStart(ctx context.Context, in *VolumeRequest, opts ...grpc.CallOption) (*VolumeReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VolumeReply)
+	err := c.cc.Invoke(ctx, Pool_VolumeStart_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) VolumeStop(ctx context.Context, in *VolumeRequest, opts ...grpc.CallOption) (*VolumeReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VolumeReply)
+	err := c.cc.Invoke(ctx, Pool_VolumeStop_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) VolumeDelete(ctx context.Context, in *VolumeRequest, opts ...grpc.CallOption) (*VolumeReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VolumeReply)
+	err := c.cc.Invoke(ctx, Pool_VolumeDelete_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) VolumeSet(ctx context.Context, in *VolumeSetRequest, opts ...grpc.CallOption) (*VolumeReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VolumeReply)
+	err := c.cc.Invoke(ctx, Pool_VolumeSet_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) VolumeReset(ctx context.Context, in *VolumeResetRequest, opts ...grpc.CallOption) (*VolumeReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VolumeReply)
+	err := c.cc.Invoke(ctx, Pool_VolumeReset_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) VolumeInfo(ctx context.Context, in *VolumeInfoRequest, opts ...grpc.CallOption) (*VolumeInfoReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VolumeInfoReply)
+	err := c.cc.Invoke(ctx, Pool_VolumeInfo_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) VolumeGet(ctx context.Context, in *VolumeGetRequest, opts ...grpc.CallOption) (*VolumeGetReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VolumeGetReply)
+	err := c.cc.Invoke(ctx, Pool_VolumeGet_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolClient) VolumeStatus(ctx context.Context, in *VolumeInfoRequest, opts ...grpc.CallOption) (*VolumeStatusReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VolumeStatusReply)
+	err := c.cc.Invoke(ctx, Pool_VolumeStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PoolServer is the server API for Pool service.
+// All implementations must embed UnimplementedPoolServer
+// for forward compatibility.
+//
+// ---- The pool and its volumes (the CLI and the peers) ----
+//
+// The CLI talks to the local daemon (unix socket) or to --remote-host; any
+// peer answers. A change is proposed to the raft leader (a follower
+// forwards it with Propose) and answered once committed and applied on the
+// peer that took the request.
+type PoolServer interface {
+	// Probe adds the daemon at host to the pool.
+	Probe(context.Context, *ProbeRequest) (*ProbeReply, error)
+	// Detach removes a peer from the pool.
+	Detach(context.Context, *DetachRequest) (*DetachReply, error)
+	// Peers lists the pool's peers with their state.
+	Peers(context.Context, *PeersRequest) (*PeersReply, error)
+	VolumeCreate(context.Context, *VolumeCreateRequest) (*VolumeReply, error)
+	VolumeStart(context.Context, *VolumeRequest) (*VolumeReply, error)
+	VolumeStop(context.Context, *VolumeRequest) (*VolumeReply, error)
+	VolumeDelete(context.Context, *VolumeRequest) (*VolumeReply, error)
+	// VolumeSet sets options (name → value); VolumeReset resets the named
+	// options (all of them when none is named) to their defaults.
+	VolumeSet(context.Context, *VolumeSetRequest) (*VolumeReply, error)
+	VolumeReset(context.Context, *VolumeResetRequest) (*VolumeReply, error)
+	// VolumeInfo describes one volume, or all when volume is empty.
+	VolumeInfo(context.Context, *VolumeInfoRequest) (*VolumeInfoReply, error)
+	// VolumeGet returns every option of a volume with its value (defaults
+	// included), or the one named.
+	VolumeGet(context.Context, *VolumeGetRequest) (*VolumeGetReply, error)
+	// VolumeStatus reports each brick of started volumes (asking the peers).
+	VolumeStatus(context.Context, *VolumeInfoRequest) (*VolumeStatusReply, error)
+	mustEmbedUnimplementedPoolServer()
+}
+
+// UnimplementedPoolServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedPoolServer struct{}
+
+func (UnimplementedPoolServer) Probe(context.Context, *ProbeRequest) (*ProbeReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Probe not implemented")
+}
+func (UnimplementedPoolServer) Detach(context.Context, *DetachRequest) (*DetachReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Detach not implemented")
+}
+func (UnimplementedPoolServer) Peers(context.Context, *PeersRequest) (*PeersReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Peers not implemented")
+}
+func (UnimplementedPoolServer) VolumeCreate(context.Context, *VolumeCreateRequest) (*VolumeReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method VolumeCreate not implemented")
+}
+func (UnimplementedPoolServer) VolumeStart(context.Context, *VolumeRequest) (*VolumeReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method VolumeStart not implemented")
+}
+func (UnimplementedPoolServer) VolumeStop(context.Context, *VolumeRequest) (*VolumeReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method VolumeStop not implemented")
+}
+func (UnimplementedPoolServer) VolumeDelete(context.Context, *VolumeRequest) (*VolumeReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method VolumeDelete not implemented")
+}
+func (UnimplementedPoolServer) VolumeSet(context.Context, *VolumeSetRequest) (*VolumeReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method VolumeSet not implemented")
+}
+func (UnimplementedPoolServer) VolumeReset(context.Context, *VolumeResetRequest) (*VolumeReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method VolumeReset not implemented")
+}
+func (UnimplementedPoolServer) VolumeInfo(context.Context, *VolumeInfoRequest) (*VolumeInfoReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method VolumeInfo not implemented")
+}
+func (UnimplementedPoolServer) VolumeGet(context.Context, *VolumeGetRequest) (*VolumeGetReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method VolumeGet not implemented")
+}
+func (UnimplementedPoolServer) VolumeStatus(context.Context, *VolumeInfoRequest) (*VolumeStatusReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method VolumeStatus not implemented")
+}
+func (UnimplementedPoolServer) mustEmbedUnimplementedPoolServer() {}
+func (UnimplementedPoolServer) testEmbeddedByValue()              {}
+
+// UnsafePoolServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to PoolServer will
+// result in compilation errors.
+type UnsafePoolServer interface {
+	mustEmbedUnimplementedPoolServer()
+}
+
+func RegisterPoolServer(s grpc.ServiceRegistrar, srv PoolServer) {
+	// If the following call panics, it indicates UnimplementedPoolServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Pool_ServiceDesc, srv)
+}
+
+func _Pool_Probe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ProbeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).Probe(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_Probe_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).Probe(ctx, req.(*ProbeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_Detach_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DetachRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).Detach(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_Detach_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).Detach(ctx, req.(*DetachRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_Peers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PeersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).Peers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_Peers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).Peers(ctx, req.(*PeersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_VolumeCreate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VolumeCreateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).VolumeCreate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_VolumeCreate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).VolumeCreate(ctx, req.(*VolumeCreateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_VolumeStart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VolumeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).VolumeStart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_VolumeStart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).VolumeStart(ctx, req.(*VolumeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_VolumeStop_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VolumeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).VolumeStop(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_VolumeStop_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).VolumeStop(ctx, req.(*VolumeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_VolumeDelete_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VolumeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).VolumeDelete(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_VolumeDelete_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).VolumeDelete(ctx, req.(*VolumeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_VolumeSet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VolumeSetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).VolumeSet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_VolumeSet_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).VolumeSet(ctx, req.(*VolumeSetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_VolumeReset_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VolumeResetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).VolumeReset(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_VolumeReset_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).VolumeReset(ctx, req.(*VolumeResetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_VolumeInfo_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VolumeInfoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).VolumeInfo(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_VolumeInfo_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).VolumeInfo(ctx, req.(*VolumeInfoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_VolumeGet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VolumeGetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).VolumeGet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_VolumeGet_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).VolumeGet(ctx, req.(*VolumeGetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Pool_VolumeStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VolumeInfoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServer).VolumeStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Pool_VolumeStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServer).VolumeStatus(ctx, req.(*VolumeInfoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Pool_ServiceDesc is the grpc.ServiceDesc for Pool service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Pool_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "mortar.mgmt.v1.Pool",
+	HandlerType: (*PoolServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Probe",
+			Handler:    _Pool_Probe_Handler,
+		},
+		{
+			MethodName: "Detach",
+			Handler:    _Pool_Detach_Handler,
+		},
+		{
+			MethodName: "Peers",
+			Handler:    _Pool_Peers_Handler,
+		},
+		{
+			MethodName: "VolumeCreate",
+			Handler:    _Pool_VolumeCreate_Handler,
+		},
+		{
+			MethodName: "VolumeStart",
+			Handler:    _Pool_VolumeStart_Handler,
+		},
+		{
+			MethodName: "VolumeStop",
+			Handler:    _Pool_VolumeStop_Handler,
+		},
+		{
+			MethodName: "VolumeDelete",
+			Handler:    _Pool_VolumeDelete_Handler,
+		},
+		{
+			MethodName: "VolumeSet",
+			Handler:    _Pool_VolumeSet_Handler,
+		},
+		{
+			MethodName: "VolumeReset",
+			Handler:    _Pool_VolumeReset_Handler,
+		},
+		{
+			MethodName: "VolumeInfo",
+			Handler:    _Pool_VolumeInfo_Handler,
+		},
+		{
+			MethodName: "VolumeGet",
+			Handler:    _Pool_VolumeGet_Handler,
+		},
+		{
+			MethodName: "VolumeStatus",
+			Handler:    _Pool_VolumeStatus_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "mgmt.proto",
+}
+
+const (
+	Peer_Hello_FullMethodName       = "/mortar.mgmt.v1.Peer/Hello"
+	Peer_Join_FullMethodName        = "/mortar.mgmt.v1.Peer/Join"
+	Peer_Leave_FullMethodName       = "/mortar.mgmt.v1.Peer/Leave"
+	Peer_Propose_FullMethodName     = "/mortar.mgmt.v1.Peer/Propose"
+	Peer_AddMember_FullMethodName   = "/mortar.mgmt.v1.Peer/AddMember"
+	Peer_CheckBricks_FullMethodName = "/mortar.mgmt.v1.Peer/CheckBricks"
+	Peer_LocalBricks_FullMethodName = "/mortar.mgmt.v1.Peer/LocalBricks"
+)
+
+// PeerClient is the client API for Peer service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Peer is the service peers call on each other.
+type PeerClient interface {
+	// Hello tells who a daemon is and which pool it belongs to.
+	Hello(ctx context.Context, in *HelloRequest, opts ...grpc.CallOption) (*HelloReply, error)
+	// Join makes a daemon that is alone in its pool a member of another
+	// pool: it forgets its own pool and takes the key and the log.
+	Join(ctx context.Context, in *JoinRequest, opts ...grpc.CallOption) (*JoinReply, error)
+	// Leave makes a detached daemon a pool of its own again.
+	Leave(ctx context.Context, in *LeaveRequest, opts ...grpc.CallOption) (*LeaveReply, error)
+	// Propose submits a change of the pool state to the raft leader.
+	Propose(ctx context.Context, in *ProposeRequest, opts ...grpc.CallOption) (*ProposeReply, error)
+	// AddMember makes the leader add a peer to the raft configuration.
+	AddMember(ctx context.Context, in *AddMemberRequest, opts ...grpc.CallOption) (*AddMemberReply, error)
+	// CheckBricks checks brick directories on the peer that holds them
+	// (root filesystem, nested, already used; creates them when missing).
+	CheckBricks(ctx context.Context, in *CheckBricksRequest, opts ...grpc.CallOption) (*CheckBricksReply, error)
+	// LocalBricks reports the bricks this peer serves.
+	LocalBricks(ctx context.Context, in *LocalBricksRequest, opts ...grpc.CallOption) (*LocalBricksReply, error)
+}
+
+type peerClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewPeerClient(cc grpc.ClientConnInterface) PeerClient {
+	return &peerClient{cc}
+}
+
+func (c *peerClient) Hello(ctx context.Context, in *HelloRequest, opts ...grpc.CallOption) (*HelloReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HelloReply)
+	err := c.cc.Invoke(ctx, Peer_Hello_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *peerClient) Join(ctx context.Context, in *JoinRequest, opts ...grpc.CallOption) (*JoinReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(JoinReply)
+	err := c.cc.Invoke(ctx, Peer_Join_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *peerClient) Leave(ctx context.Context, in *LeaveRequest, opts ...grpc.CallOption) (*LeaveReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LeaveReply)
+	err := c.cc.Invoke(ctx, Peer_Leave_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *peerClient) Propose(ctx context.Context, in *ProposeRequest, opts ...grpc.CallOption) (*ProposeReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ProposeReply)
+	err := c.cc.Invoke(ctx, Peer_Propose_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *peerClient) AddMember(ctx context.Context, in *AddMemberRequest, opts ...grpc.CallOption) (*AddMemberReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddMemberReply)
+	err := c.cc.Invoke(ctx, Peer_AddMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *peerClient) CheckBricks(ctx context.Context, in *CheckBricksRequest, opts ...grpc.CallOption) (*CheckBricksReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckBricksReply)
+	err := c.cc.Invoke(ctx, Peer_CheckBricks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *peerClient) LocalBricks(ctx context.Context, in *LocalBricksRequest, opts ...grpc.CallOption) (*LocalBricksReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LocalBricksReply)
+	err := c.cc.Invoke(ctx, Peer_LocalBricks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PeerServer is the server API for Peer service.
+// All implementations must embed UnimplementedPeerServer
+// for forward compatibility.
+//
+// Peer is the service peers call on each other.
+type PeerServer interface {
+	// Hello tells who a daemon is and which pool it belongs to.
+	Hello(context.Context, *HelloRequest) (*HelloReply, error)
+	// Join makes a daemon that is alone in its pool a member of another
+	// pool: it forgets its own pool and takes the key and the log.
+	Join(context.Context, *JoinRequest) (*JoinReply, error)
+	// Leave makes a detached daemon a pool of its own again.
+	Leave(context.Context, *LeaveRequest) (*LeaveReply, error)
+	// Propose submits a change of the pool state to the raft leader.
+	Propose(context.Context, *ProposeRequest) (*ProposeReply, error)
+	// AddMember makes the leader add a peer to the raft configuration.
+	AddMember(context.Context, *AddMemberRequest) (*AddMemberReply, error)
+	// CheckBricks checks brick directories on the peer that holds them
+	// (root filesystem, nested, already used; creates them when missing).
+	CheckBricks(context.Context, *CheckBricksRequest) (*CheckBricksReply, error)
+	// LocalBricks reports the bricks this peer serves.
+	LocalBricks(context.Context, *LocalBricksRequest) (*LocalBricksReply, error)
+	mustEmbedUnimplementedPeerServer()
+}
+
+// UnimplementedPeerServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedPeerServer struct{}
+
+func (UnimplementedPeerServer) Hello(context.Context, *HelloRequest) (*HelloReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Hello not implemented")
+}
+func (UnimplementedPeerServer) Join(context.Context, *JoinRequest) (*JoinReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Join not implemented")
+}
+func (UnimplementedPeerServer) Leave(context.Context, *LeaveRequest) (*LeaveReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Leave not implemented")
+}
+func (UnimplementedPeerServer) Propose(context.Context, *ProposeRequest) (*ProposeReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Propose not implemented")
+}
+func (UnimplementedPeerServer) AddMember(context.Context, *AddMemberRequest) (*AddMemberReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddMember not implemented")
+}
+func (UnimplementedPeerServer) CheckBricks(context.Context, *CheckBricksRequest) (*CheckBricksReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckBricks not implemented")
+}
+func (UnimplementedPeerServer) LocalBricks(context.Context, *LocalBricksRequest) (*LocalBricksReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method LocalBricks not implemented")
+}
+func (UnimplementedPeerServer) mustEmbedUnimplementedPeerServer() {}
+func (UnimplementedPeerServer) testEmbeddedByValue()              {}
+
+// UnsafePeerServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to PeerServer will
+// result in compilation errors.
+type UnsafePeerServer interface {
+	mustEmbedUnimplementedPeerServer()
+}
+
+func RegisterPeerServer(s grpc.ServiceRegistrar, srv PeerServer) {
+	// If the following call panics, it indicates UnimplementedPeerServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Peer_ServiceDesc, srv)
+}
+
+func _Peer_Hello_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HelloRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServer).Hello(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Peer_Hello_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServer).Hello(ctx, req.(*HelloRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Peer_Join_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(JoinRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServer).Join(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Peer_Join_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServer).Join(ctx, req.(*JoinRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Peer_Leave_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LeaveRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServer).Leave(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Peer_Leave_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServer).Leave(ctx, req.(*LeaveRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Peer_Propose_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ProposeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServer).Propose(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Peer_Propose_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServer).Propose(ctx, req.(*ProposeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Peer_AddMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServer).AddMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Peer_AddMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServer).AddMember(ctx, req.(*AddMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Peer_CheckBricks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckBricksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServer).CheckBricks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Peer_CheckBricks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServer).CheckBricks(ctx, req.(*CheckBricksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Peer_LocalBricks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LocalBricksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServer).LocalBricks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Peer_LocalBricks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServer).LocalBricks(ctx, req.(*LocalBricksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Peer_ServiceDesc is the grpc.ServiceDesc for Peer service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Peer_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "mortar.mgmt.v1.Peer",
+	HandlerType: (*PeerServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Hello",
+			Handler:    _Peer_Hello_Handler,
+		},
+		{
+			MethodName: "Join",
+			Handler:    _Peer_Join_Handler,
+		},
+		{
+			MethodName: "Leave",
+			Handler:    _Peer_Leave_Handler,
+		},
+		{
+			MethodName: "Propose",
+			Handler:    _Peer_Propose_Handler,
+		},
+		{
+			MethodName: "AddMember",
+			Handler:    _Peer_AddMember_Handler,
+		},
+		{
+			MethodName: "CheckBricks",
+			Handler:    _Peer_CheckBricks_Handler,
+		},
+		{
+			MethodName: "LocalBricks",
+			Handler:    _Peer_LocalBricks_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "mgmt.proto",
+}
