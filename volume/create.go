@@ -12,9 +12,18 @@ import (
 // failure of the pool).
 var ErrRefused = errors.New("refused")
 
-// refusef returns an error wrapping ErrRefused.
+// Refusal is a refused change: its message is meant for people, and it
+// is ErrRefused.
+type Refusal struct{ Msg string }
+
+func (r *Refusal) Error() string { return r.Msg }
+
+// Is makes errors.Is(r, ErrRefused) hold.
+func (r *Refusal) Is(target error) bool { return target == ErrRefused }
+
+// refusef returns a Refusal.
 func refusef(format string, a ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrRefused}, a...)...)
+	return &Refusal{Msg: fmt.Sprintf(format, a...)}
 }
 
 // BrickSpec is a brick as the administrator names it: HOST:/PATH.

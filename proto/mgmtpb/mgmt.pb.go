@@ -1840,9 +1840,11 @@ func (x *ProposeReply) GetIndex() uint64 {
 }
 
 type AddMemberRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Uuid          string                 `protobuf:"bytes,1,opt,name=uuid,proto3" json:"uuid,omitempty"`
-	Addr          string                 `protobuf:"bytes,2,opt,name=addr,proto3" json:"addr,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Peer  *PeerInfo              `protobuf:"bytes,1,opt,name=peer,proto3" json:"peer,omitempty"`
+	// remove removes the peer instead (force: even if it holds bricks).
+	Remove        bool `protobuf:"varint,2,opt,name=remove,proto3" json:"remove,omitempty"`
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1877,22 +1879,31 @@ func (*AddMemberRequest) Descriptor() ([]byte, []int) {
 	return file_mgmt_proto_rawDescGZIP(), []int{32}
 }
 
-func (x *AddMemberRequest) GetUuid() string {
+func (x *AddMemberRequest) GetPeer() *PeerInfo {
 	if x != nil {
-		return x.Uuid
+		return x.Peer
 	}
-	return ""
+	return nil
 }
 
-func (x *AddMemberRequest) GetAddr() string {
+func (x *AddMemberRequest) GetRemove() bool {
 	if x != nil {
-		return x.Addr
+		return x.Remove
 	}
-	return ""
+	return false
+}
+
+func (x *AddMemberRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
 }
 
 type AddMemberReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// index is the log index of the change of the pool state.
+	Index         uint64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1925,6 +1936,13 @@ func (x *AddMemberReply) ProtoReflect() protoreflect.Message {
 // Deprecated: Use AddMemberReply.ProtoReflect.Descriptor instead.
 func (*AddMemberReply) Descriptor() ([]byte, []int) {
 	return file_mgmt_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *AddMemberReply) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
 }
 
 type CheckBricksRequest struct {
@@ -2234,11 +2252,13 @@ const file_mgmt_proto_rawDesc = "" +
 	"\x0eProposeRequest\x12\x18\n" +
 	"\acommand\x18\x01 \x01(\fR\acommand\"$\n" +
 	"\fProposeReply\x12\x14\n" +
-	"\x05index\x18\x01 \x01(\x04R\x05index\":\n" +
-	"\x10AddMemberRequest\x12\x12\n" +
-	"\x04uuid\x18\x01 \x01(\tR\x04uuid\x12\x12\n" +
-	"\x04addr\x18\x02 \x01(\tR\x04addr\"\x10\n" +
-	"\x0eAddMemberReply\"X\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\"n\n" +
+	"\x10AddMemberRequest\x12,\n" +
+	"\x04peer\x18\x01 \x01(\v2\x18.mortar.mgmt.v1.PeerInfoR\x04peer\x12\x16\n" +
+	"\x06remove\x18\x02 \x01(\bR\x06remove\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\"&\n" +
+	"\x0eAddMemberReply\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\"X\n" +
 	"\x12CheckBricksRequest\x12\x14\n" +
 	"\x05paths\x18\x01 \x03(\tR\x05paths\x12\x14\n" +
 	"\x05force\x18\x02 \x01(\bR\x05force\x12\x16\n" +
@@ -2343,54 +2363,55 @@ var file_mgmt_proto_depIdxs = []int32{
 	23, // 9: mortar.mgmt.v1.VolumeStatus.bricks:type_name -> mortar.mgmt.v1.BrickStatus
 	8,  // 10: mortar.mgmt.v1.HelloReply.self:type_name -> mortar.mgmt.v1.PeerInfo
 	8,  // 11: mortar.mgmt.v1.JoinReply.self:type_name -> mortar.mgmt.v1.PeerInfo
-	23, // 12: mortar.mgmt.v1.LocalBricksReply.bricks:type_name -> mortar.mgmt.v1.BrickStatus
-	0,  // 13: mortar.mgmt.v1.Mgmt.GetVolfile:input_type -> mortar.mgmt.v1.VolfileRequest
-	0,  // 14: mortar.mgmt.v1.Mgmt.WatchVolfile:input_type -> mortar.mgmt.v1.VolfileRequest
-	2,  // 15: mortar.mgmt.v1.Pool.Probe:input_type -> mortar.mgmt.v1.ProbeRequest
-	4,  // 16: mortar.mgmt.v1.Pool.Detach:input_type -> mortar.mgmt.v1.DetachRequest
-	6,  // 17: mortar.mgmt.v1.Pool.Peers:input_type -> mortar.mgmt.v1.PeersRequest
-	9,  // 18: mortar.mgmt.v1.Pool.VolumeCreate:input_type -> mortar.mgmt.v1.VolumeCreateRequest
-	10, // 19: mortar.mgmt.v1.Pool.VolumeStart:input_type -> mortar.mgmt.v1.VolumeRequest
-	10, // 20: mortar.mgmt.v1.Pool.VolumeStop:input_type -> mortar.mgmt.v1.VolumeRequest
-	10, // 21: mortar.mgmt.v1.Pool.VolumeDelete:input_type -> mortar.mgmt.v1.VolumeRequest
-	11, // 22: mortar.mgmt.v1.Pool.VolumeSet:input_type -> mortar.mgmt.v1.VolumeSetRequest
-	12, // 23: mortar.mgmt.v1.Pool.VolumeReset:input_type -> mortar.mgmt.v1.VolumeResetRequest
-	14, // 24: mortar.mgmt.v1.Pool.VolumeInfo:input_type -> mortar.mgmt.v1.VolumeInfoRequest
-	18, // 25: mortar.mgmt.v1.Pool.VolumeGet:input_type -> mortar.mgmt.v1.VolumeGetRequest
-	14, // 26: mortar.mgmt.v1.Pool.VolumeStatus:input_type -> mortar.mgmt.v1.VolumeInfoRequest
-	24, // 27: mortar.mgmt.v1.Peer.Hello:input_type -> mortar.mgmt.v1.HelloRequest
-	26, // 28: mortar.mgmt.v1.Peer.Join:input_type -> mortar.mgmt.v1.JoinRequest
-	28, // 29: mortar.mgmt.v1.Peer.Leave:input_type -> mortar.mgmt.v1.LeaveRequest
-	30, // 30: mortar.mgmt.v1.Peer.Propose:input_type -> mortar.mgmt.v1.ProposeRequest
-	32, // 31: mortar.mgmt.v1.Peer.AddMember:input_type -> mortar.mgmt.v1.AddMemberRequest
-	34, // 32: mortar.mgmt.v1.Peer.CheckBricks:input_type -> mortar.mgmt.v1.CheckBricksRequest
-	36, // 33: mortar.mgmt.v1.Peer.LocalBricks:input_type -> mortar.mgmt.v1.LocalBricksRequest
-	1,  // 34: mortar.mgmt.v1.Mgmt.GetVolfile:output_type -> mortar.mgmt.v1.VolfileReply
-	1,  // 35: mortar.mgmt.v1.Mgmt.WatchVolfile:output_type -> mortar.mgmt.v1.VolfileReply
-	3,  // 36: mortar.mgmt.v1.Pool.Probe:output_type -> mortar.mgmt.v1.ProbeReply
-	5,  // 37: mortar.mgmt.v1.Pool.Detach:output_type -> mortar.mgmt.v1.DetachReply
-	7,  // 38: mortar.mgmt.v1.Pool.Peers:output_type -> mortar.mgmt.v1.PeersReply
-	13, // 39: mortar.mgmt.v1.Pool.VolumeCreate:output_type -> mortar.mgmt.v1.VolumeReply
-	13, // 40: mortar.mgmt.v1.Pool.VolumeStart:output_type -> mortar.mgmt.v1.VolumeReply
-	13, // 41: mortar.mgmt.v1.Pool.VolumeStop:output_type -> mortar.mgmt.v1.VolumeReply
-	13, // 42: mortar.mgmt.v1.Pool.VolumeDelete:output_type -> mortar.mgmt.v1.VolumeReply
-	13, // 43: mortar.mgmt.v1.Pool.VolumeSet:output_type -> mortar.mgmt.v1.VolumeReply
-	13, // 44: mortar.mgmt.v1.Pool.VolumeReset:output_type -> mortar.mgmt.v1.VolumeReply
-	15, // 45: mortar.mgmt.v1.Pool.VolumeInfo:output_type -> mortar.mgmt.v1.VolumeInfoReply
-	19, // 46: mortar.mgmt.v1.Pool.VolumeGet:output_type -> mortar.mgmt.v1.VolumeGetReply
-	21, // 47: mortar.mgmt.v1.Pool.VolumeStatus:output_type -> mortar.mgmt.v1.VolumeStatusReply
-	25, // 48: mortar.mgmt.v1.Peer.Hello:output_type -> mortar.mgmt.v1.HelloReply
-	27, // 49: mortar.mgmt.v1.Peer.Join:output_type -> mortar.mgmt.v1.JoinReply
-	29, // 50: mortar.mgmt.v1.Peer.Leave:output_type -> mortar.mgmt.v1.LeaveReply
-	31, // 51: mortar.mgmt.v1.Peer.Propose:output_type -> mortar.mgmt.v1.ProposeReply
-	33, // 52: mortar.mgmt.v1.Peer.AddMember:output_type -> mortar.mgmt.v1.AddMemberReply
-	35, // 53: mortar.mgmt.v1.Peer.CheckBricks:output_type -> mortar.mgmt.v1.CheckBricksReply
-	37, // 54: mortar.mgmt.v1.Peer.LocalBricks:output_type -> mortar.mgmt.v1.LocalBricksReply
-	34, // [34:55] is the sub-list for method output_type
-	13, // [13:34] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	8,  // 12: mortar.mgmt.v1.AddMemberRequest.peer:type_name -> mortar.mgmt.v1.PeerInfo
+	23, // 13: mortar.mgmt.v1.LocalBricksReply.bricks:type_name -> mortar.mgmt.v1.BrickStatus
+	0,  // 14: mortar.mgmt.v1.Mgmt.GetVolfile:input_type -> mortar.mgmt.v1.VolfileRequest
+	0,  // 15: mortar.mgmt.v1.Mgmt.WatchVolfile:input_type -> mortar.mgmt.v1.VolfileRequest
+	2,  // 16: mortar.mgmt.v1.Pool.Probe:input_type -> mortar.mgmt.v1.ProbeRequest
+	4,  // 17: mortar.mgmt.v1.Pool.Detach:input_type -> mortar.mgmt.v1.DetachRequest
+	6,  // 18: mortar.mgmt.v1.Pool.Peers:input_type -> mortar.mgmt.v1.PeersRequest
+	9,  // 19: mortar.mgmt.v1.Pool.VolumeCreate:input_type -> mortar.mgmt.v1.VolumeCreateRequest
+	10, // 20: mortar.mgmt.v1.Pool.VolumeStart:input_type -> mortar.mgmt.v1.VolumeRequest
+	10, // 21: mortar.mgmt.v1.Pool.VolumeStop:input_type -> mortar.mgmt.v1.VolumeRequest
+	10, // 22: mortar.mgmt.v1.Pool.VolumeDelete:input_type -> mortar.mgmt.v1.VolumeRequest
+	11, // 23: mortar.mgmt.v1.Pool.VolumeSet:input_type -> mortar.mgmt.v1.VolumeSetRequest
+	12, // 24: mortar.mgmt.v1.Pool.VolumeReset:input_type -> mortar.mgmt.v1.VolumeResetRequest
+	14, // 25: mortar.mgmt.v1.Pool.VolumeInfo:input_type -> mortar.mgmt.v1.VolumeInfoRequest
+	18, // 26: mortar.mgmt.v1.Pool.VolumeGet:input_type -> mortar.mgmt.v1.VolumeGetRequest
+	14, // 27: mortar.mgmt.v1.Pool.VolumeStatus:input_type -> mortar.mgmt.v1.VolumeInfoRequest
+	24, // 28: mortar.mgmt.v1.Peer.Hello:input_type -> mortar.mgmt.v1.HelloRequest
+	26, // 29: mortar.mgmt.v1.Peer.Join:input_type -> mortar.mgmt.v1.JoinRequest
+	28, // 30: mortar.mgmt.v1.Peer.Leave:input_type -> mortar.mgmt.v1.LeaveRequest
+	30, // 31: mortar.mgmt.v1.Peer.Propose:input_type -> mortar.mgmt.v1.ProposeRequest
+	32, // 32: mortar.mgmt.v1.Peer.AddMember:input_type -> mortar.mgmt.v1.AddMemberRequest
+	34, // 33: mortar.mgmt.v1.Peer.CheckBricks:input_type -> mortar.mgmt.v1.CheckBricksRequest
+	36, // 34: mortar.mgmt.v1.Peer.LocalBricks:input_type -> mortar.mgmt.v1.LocalBricksRequest
+	1,  // 35: mortar.mgmt.v1.Mgmt.GetVolfile:output_type -> mortar.mgmt.v1.VolfileReply
+	1,  // 36: mortar.mgmt.v1.Mgmt.WatchVolfile:output_type -> mortar.mgmt.v1.VolfileReply
+	3,  // 37: mortar.mgmt.v1.Pool.Probe:output_type -> mortar.mgmt.v1.ProbeReply
+	5,  // 38: mortar.mgmt.v1.Pool.Detach:output_type -> mortar.mgmt.v1.DetachReply
+	7,  // 39: mortar.mgmt.v1.Pool.Peers:output_type -> mortar.mgmt.v1.PeersReply
+	13, // 40: mortar.mgmt.v1.Pool.VolumeCreate:output_type -> mortar.mgmt.v1.VolumeReply
+	13, // 41: mortar.mgmt.v1.Pool.VolumeStart:output_type -> mortar.mgmt.v1.VolumeReply
+	13, // 42: mortar.mgmt.v1.Pool.VolumeStop:output_type -> mortar.mgmt.v1.VolumeReply
+	13, // 43: mortar.mgmt.v1.Pool.VolumeDelete:output_type -> mortar.mgmt.v1.VolumeReply
+	13, // 44: mortar.mgmt.v1.Pool.VolumeSet:output_type -> mortar.mgmt.v1.VolumeReply
+	13, // 45: mortar.mgmt.v1.Pool.VolumeReset:output_type -> mortar.mgmt.v1.VolumeReply
+	15, // 46: mortar.mgmt.v1.Pool.VolumeInfo:output_type -> mortar.mgmt.v1.VolumeInfoReply
+	19, // 47: mortar.mgmt.v1.Pool.VolumeGet:output_type -> mortar.mgmt.v1.VolumeGetReply
+	21, // 48: mortar.mgmt.v1.Pool.VolumeStatus:output_type -> mortar.mgmt.v1.VolumeStatusReply
+	25, // 49: mortar.mgmt.v1.Peer.Hello:output_type -> mortar.mgmt.v1.HelloReply
+	27, // 50: mortar.mgmt.v1.Peer.Join:output_type -> mortar.mgmt.v1.JoinReply
+	29, // 51: mortar.mgmt.v1.Peer.Leave:output_type -> mortar.mgmt.v1.LeaveReply
+	31, // 52: mortar.mgmt.v1.Peer.Propose:output_type -> mortar.mgmt.v1.ProposeReply
+	33, // 53: mortar.mgmt.v1.Peer.AddMember:output_type -> mortar.mgmt.v1.AddMemberReply
+	35, // 54: mortar.mgmt.v1.Peer.CheckBricks:output_type -> mortar.mgmt.v1.CheckBricksReply
+	37, // 55: mortar.mgmt.v1.Peer.LocalBricks:output_type -> mortar.mgmt.v1.LocalBricksReply
+	35, // [35:56] is the sub-list for method output_type
+	14, // [14:35] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_mgmt_proto_init() }

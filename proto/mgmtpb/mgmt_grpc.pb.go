@@ -764,7 +764,8 @@ type PeerClient interface {
 	Leave(ctx context.Context, in *LeaveRequest, opts ...grpc.CallOption) (*LeaveReply, error)
 	// Propose submits a change of the pool state to the raft leader.
 	Propose(ctx context.Context, in *ProposeRequest, opts ...grpc.CallOption) (*ProposeReply, error)
-	// AddMember makes the leader add a peer to the raft configuration.
+	// AddMember makes the leader add (or remove) a peer: the pool state,
+	// then the raft configuration.
 	AddMember(ctx context.Context, in *AddMemberRequest, opts ...grpc.CallOption) (*AddMemberReply, error)
 	// CheckBricks checks brick directories on the peer that holds them
 	// (root filesystem, nested, already used; creates them when missing).
@@ -866,7 +867,8 @@ type PeerServer interface {
 	Leave(context.Context, *LeaveRequest) (*LeaveReply, error)
 	// Propose submits a change of the pool state to the raft leader.
 	Propose(context.Context, *ProposeRequest) (*ProposeReply, error)
-	// AddMember makes the leader add a peer to the raft configuration.
+	// AddMember makes the leader add (or remove) a peer: the pool state,
+	// then the raft configuration.
 	AddMember(context.Context, *AddMemberRequest) (*AddMemberReply, error)
 	// CheckBricks checks brick directories on the peer that holds them
 	// (root filesystem, nested, already used; creates them when missing).

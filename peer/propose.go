@@ -1,0 +1,201 @@
+package peer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/mortarfs/mortar/proto/mgmtpb"
+)
+
+// proposeTimeout bounds a change's wait for its commit.
+const proposeTimeout = 15 * time.Second
+
+// propose commits c through the raft leader (forwarding it when this peer
+// is a follower) and waits until this peer has applied it, so that the
+// caller reads its own change. The command's refusal, if any, comes back
+// as the error.
+func (d *Daemon) propose(ctx context.Context, c *Command) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("pool command: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, proposeTimeout)
+	defer cancel()
+	index, err := d.submit(ctx, data)
+	if err != nil {
+		return err
+	}
+	return d.waitApplied(ctx, index)
+}
+
+// submit applies data on the leader and returns its index.
+func (d *Daemon) submit(ctx context.Context, data []byte) (uint64, error) {
+	r := d.raft()
+	if r == nil {
+		return 0, errors.New("daemon is closing")
+	}
+	leader := d.waitLeader(ctx)
+	if leader == "" {
+		return 0, d.noQuorum("no leader elected")
+	}
+	if r.State() == raft.Leader {
+		return d.applyLocal(ctx, data)
+	}
+	pc, err := d.peers.peer(string(leader))
+	if err != nil {
+		return 0, err
+	}
+	reply, err := pc.Propose(ctx, &mgmtpb.ProposeRequest{Command: data})
+	if s, _ := status.FromError(err); s.Code() == codes.Unavailable && !strings.HasPrefix(s.Message(), "no quorum of the pool") {
+		// The leader did not answer (a refusal of the leader passes as is).
+		return 0, d.noQuorum(fmt.Sprintf("leader %s unreachable", leader))
+	}
+	if err != nil {
+		return 0, err
+	}
+	return reply.GetIndex(), nil
+}
+
+// waitLeader returns the leader's address, waiting a few election
+// timeouts for one to be elected; "" when there is none.
+func (d *Daemon) waitLeader(ctx context.Context) raft.ServerAddress {
+	bound := time.NewTimer(5 * d.cfg.Timing.RaftHeartbeat)
+	defer bound.Stop()
+	tick := time.NewTicker(d.cfg.Timing.RaftHeartbeat / 20)
+	defer tick.Stop()
+	for {
+		if r := d.raft(); r != nil {
+			if leader, _ := r.LeaderWithID(); leader != "" {
+				return leader
+			}
+		}
+		select {
+		case <-tick.C:
+		case <-bound.C:
+			return ""
+		case <-ctx.Done():
+			return ""
+		}
+	}
+}
+
+// applyLocal applies data on this peer, which must be the leader.
+func (d *Daemon) applyLocal(ctx context.Context, data []byte) (uint64, error) {
+	r := d.raft()
+	if r == nil {
+		return 0, errors.New("daemon is closing")
+	}
+	timeout := time.Until(deadline(ctx))
+	f := r.Apply(data, timeout)
+	if err := f.Error(); err != nil {
+		switch {
+		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost),
+			errors.Is(err, raft.ErrEnqueueTimeout), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+			return 0, d.noQuorum(err.Error())
+		}
+		return 0, fmt.Errorf("pool log: %w", err)
+	}
+	if err, ok := f.Response().(error); ok && err != nil {
+		return 0, err
+	}
+	return f.Index(), nil
+}
+
+func deadline(ctx context.Context) time.Time {
+	if t, ok := ctx.Deadline(); ok {
+		return t
+	}
+	return time.Now().Add(proposeTimeout)
+}
+
+// waitApplied waits until this peer's state has applied index.
+func (d *Daemon) waitApplied(ctx context.Context, index uint64) error {
+	for {
+		s, changed := d.fsm.State()
+		if s.Index >= index {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for pool change %d: %w", index, ctx.Err())
+		}
+	}
+}
+
+// noQuorum explains a change that cannot be committed.
+func (d *Daemon) noQuorum(why string) error {
+	voters, up := 0, 0
+	if r := d.raft(); r != nil {
+		if f := r.GetConfiguration(); f.Error() == nil {
+			alive := d.aliveSet()
+			for _, s := range f.Configuration().Servers {
+				if s.Suffrage == raft.Voter {
+					voters++
+					if alive[string(s.ID)] {
+						up++
+					}
+				}
+			}
+		}
+	}
+	return noQuorumf("%s (%d of %d voting peers reachable); changes are refused until a majority is back, volumes keep serving", why, up, voters)
+}
+
+// aliveSet is the set of peer uuids gossip holds alive.
+func (d *Daemon) aliveSet() map[string]bool {
+	d.mu.Lock()
+	ml := d.ml
+	d.mu.Unlock()
+	if ml == nil {
+		return map[string]bool{}
+	}
+	return gossipStates(ml)
+}
+
+// registerSelf adds this peer's record to the pool state when it is the
+// leader and the record is missing (the pool it bootstrapped on its first
+// start or after leaving a pool) or out of date (a new address).
+func (d *Daemon) registerSelf() {
+	defer d.wg.Done()
+	for {
+		s, changed := d.fsm.State()
+		self := d.self()
+		p, ok := s.Peers[self.UUID]
+		if ok && p.Addr == self.Addr && p.Gossip == self.Gossip {
+			select {
+			case <-changed:
+				continue
+			case <-d.ctx.Done():
+				return
+			}
+		}
+		r := d.raft()
+		if r != nil && r.State() == raft.Leader {
+			if ok {
+				self.Host = p.Host // the name it was probed by
+			}
+			data, _ := json.Marshal(&Command{Op: opAddPeer, Peer: self})
+			ctx, cancel := context.WithTimeout(d.ctx, proposeTimeout)
+			if _, err := d.applyLocal(ctx, data); err != nil {
+				d.log.Warn("registering this peer in the pool", "err", err)
+			}
+			cancel()
+			continue
+		}
+		select {
+		case <-changed:
+		case <-time.After(d.cfg.Timing.RaftHeartbeat):
+		case <-d.ctx.Done():
+			return
+		}
+	}
+}
