@@ -10,9 +10,13 @@ import (
 func commands() []*command {
 	return []*command{
 		brickdCmd(),
+		daemonCmd(),
 		healCmd(),
 		mountCmd(),
+		peerCmd(),
+		poolCmd(),
 		versionCmd(),
+		volumeCmd(),
 	}
 }
 

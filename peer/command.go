@@ -100,6 +100,9 @@ func (c *Command) applyVolume(s *State, index uint64) error {
 		return nil
 	case opSet:
 		opts := maps.Clone(v.Options)
+		if opts == nil {
+			opts = map[string]string{}
+		}
 		for k, val := range c.Options {
 			cv, err := volume.CheckOption(k, val)
 			if err != nil {

@@ -65,7 +65,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 	f.mu.RLock()
 	s := f.state.clone()
 	f.mu.RUnlock()
-	err := c.apply(s, l.Index)
+	err := safeApply(&c, s, l.Index)
 	if err != nil {
 		// The entry stays in the log with no effect; the index moves on.
 		s, _ = f.State()
@@ -78,6 +78,17 @@ func (f *fsm) Apply(l *raft.Log) any {
 	}
 	f.log.Info("pool change", "index", l.Index, "op", c.Op, "volume", c.Volume)
 	return nil
+}
+
+// safeApply applies c; a panic (a bug) refuses the entry on every peer
+// alike instead of killing them all.
+func safeApply(c *Command, s *State, index uint64) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("pool command %s failed: internal error: %v", c.Op, r)
+		}
+	}()
+	return c.apply(s, index)
 }
 
 // Snapshot captures the state.

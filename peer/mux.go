@@ -179,4 +179,3 @@ func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.
 	}
 	return c, nil
 }
-

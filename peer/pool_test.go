@@ -74,6 +74,7 @@ func TestDetach(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitConverged(t, nodes...)
 	before := stateJSON(nodes[0])
 	_, err = p.Detach(ctxT(t), &mgmtpb.DetachRequest{Host: nodes[1].host()})
 	wantStatus(t, "detach of a peer with bricks", err, codes.InvalidArgument, "holds bricks of volume v")

@@ -199,3 +199,31 @@ func (d *Daemon) registerSelf() {
 		}
 	}
 }
+
+// catchUpTimeout bounds a read's wait for the leader's state.
+const catchUpTimeout = 2 * time.Second
+
+// catchUp waits (briefly) until this peer has applied what the leader has
+// applied, so that a read after a change made through another peer sees
+// it. Without a leader the read is served from the local state.
+func (d *Daemon) catchUp(ctx context.Context) {
+	r := d.raft()
+	if r == nil || r.State() == raft.Leader {
+		return
+	}
+	leader, _ := r.LeaderWithID()
+	if leader == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+	defer cancel()
+	pc, err := d.peers.peer(string(leader))
+	if err != nil {
+		return
+	}
+	h, err := pc.Hello(ctx, &mgmtpb.HelloRequest{})
+	if err != nil {
+		return
+	}
+	_ = d.waitApplied(ctx, h.GetApplied())
+}

@@ -40,6 +40,7 @@ func (s *poolService) Detach(ctx context.Context, req *mgmtpb.DetachRequest) (*m
 }
 
 func (s *poolService) Peers(ctx context.Context, _ *mgmtpb.PeersRequest) (*mgmtpb.PeersReply, error) {
+	s.d.catchUp(ctx)
 	d := s.d
 	st := d.State()
 	alive := d.aliveSet()
@@ -119,6 +120,7 @@ func (s *poolService) VolumeReset(ctx context.Context, req *mgmtpb.VolumeResetRe
 }
 
 func (s *poolService) VolumeInfo(ctx context.Context, req *mgmtpb.VolumeInfoRequest) (*mgmtpb.VolumeInfoReply, error) {
+	s.d.catchUp(ctx)
 	st := s.d.State()
 	reply := &mgmtpb.VolumeInfoReply{}
 	for _, v := range st.sortedVolumes() {
@@ -133,6 +135,7 @@ func (s *poolService) VolumeInfo(ctx context.Context, req *mgmtpb.VolumeInfoRequ
 }
 
 func (s *poolService) VolumeGet(ctx context.Context, req *mgmtpb.VolumeGetRequest) (*mgmtpb.VolumeGetReply, error) {
+	s.d.catchUp(ctx)
 	v := s.d.State().Volumes[req.GetName()]
 	if v == nil {
 		return nil, toStatus(notFoundf("volume %s does not exist", req.GetName()))
@@ -145,6 +148,7 @@ func (s *poolService) VolumeGet(ctx context.Context, req *mgmtpb.VolumeGetReques
 }
 
 func (s *poolService) VolumeStatus(ctx context.Context, req *mgmtpb.VolumeInfoRequest) (*mgmtpb.VolumeStatusReply, error) {
+	s.d.catchUp(ctx)
 	st := s.d.State()
 	reply := &mgmtpb.VolumeStatusReply{}
 	if n := req.GetName(); n != "" {
@@ -177,7 +181,7 @@ type peerService struct {
 
 func (s *peerService) Hello(ctx context.Context, _ *mgmtpb.HelloRequest) (*mgmtpb.HelloReply, error) {
 	self := peerInfo(s.d.self())
-	return &mgmtpb.HelloReply{Self: self, PoolId: s.d.identity().PoolID, Alone: s.d.alone()}, nil
+	return &mgmtpb.HelloReply{Self: self, PoolId: s.d.identity().PoolID, Alone: s.d.alone(), Applied: s.d.fsm.index()}, nil
 }
 
 func (s *peerService) Join(ctx context.Context, req *mgmtpb.JoinRequest) (*mgmtpb.JoinReply, error) {
@@ -223,4 +227,3 @@ func (s *peerService) CheckBricks(ctx context.Context, req *mgmtpb.CheckBricksRe
 func (s *peerService) LocalBricks(ctx context.Context, _ *mgmtpb.LocalBricksRequest) (*mgmtpb.LocalBricksReply, error) {
 	return &mgmtpb.LocalBricksReply{Bricks: s.d.localBricks()}, nil
 }
-

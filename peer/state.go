@@ -89,7 +89,9 @@ func (s *State) sortedPeers() []*PeerRecord {
 	for _, p := range s.Peers {
 		out = append(out, p)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host || out[i].Host == out[j].Host && out[i].UUID < out[j].UUID })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Host < out[j].Host || out[i].Host == out[j].Host && out[i].UUID < out[j].UUID
+	})
 	return out
 }
 

@@ -6,6 +6,9 @@ import (
 	"sort"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/mortarfs/mortar/proto/mgmtpb"
 	"github.com/mortarfs/mortar/volume"
 )
@@ -27,6 +30,7 @@ func (d *Daemon) createVolume(ctx context.Context, req *mgmtpb.VolumeCreateReque
 		}
 		cr.Bricks = append(cr.Bricks, b)
 	}
+	d.catchUp(ctx)
 	st := d.State()
 	peers, err := cr.Validate(st.poolView())
 	if err != nil {
@@ -60,16 +64,16 @@ func (d *Daemon) checkBricksOn(ctx context.Context, p *PeerRecord, paths []strin
 		return err
 	}
 	if _, err := pc.CheckBricks(ctx, &mgmtpb.CheckBricksRequest{Paths: paths, Force: force, Create: create}); err != nil {
-		return fmt.Errorf("peer %s: %w", p.Host, err)
+		if s, ok := status.FromError(err); ok && s.Code() == codes.Unavailable {
+			return status.Errorf(codes.Unavailable, "peer %s is not reachable: %s", p.Host, s.Message())
+		}
+		return err // the peer's refusal, as it said it
 	}
 	return nil
 }
 
 // volumeOp commits start, stop or delete of a volume.
 func (d *Daemon) volumeOp(ctx context.Context, op, name string, force bool) (*VolumeRecord, error) {
-	if _, ok := d.State().Volumes[name]; !ok {
-		return nil, notFoundf("volume %s does not exist", name)
-	}
 	if err := d.propose(ctx, &Command{Op: op, Volume: name, Force: force}); err != nil {
 		return nil, err
 	}

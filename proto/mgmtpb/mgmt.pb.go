@@ -1507,7 +1507,10 @@ type HelloReply struct {
 	Self   *PeerInfo              `protobuf:"bytes,1,opt,name=self,proto3" json:"self,omitempty"`
 	PoolId string                 `protobuf:"bytes,2,opt,name=pool_id,json=poolId,proto3" json:"pool_id,omitempty"`
 	// alone: the daemon is the only peer of its pool and has no volume.
-	Alone         bool `protobuf:"varint,3,opt,name=alone,proto3" json:"alone,omitempty"`
+	Alone bool `protobuf:"varint,3,opt,name=alone,proto3" json:"alone,omitempty"`
+	// applied is the index of the last pool change the daemon applied (a
+	// follower reads after the leader's to see changes made elsewhere).
+	Applied       uint64 `protobuf:"varint,4,opt,name=applied,proto3" json:"applied,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1561,6 +1564,13 @@ func (x *HelloReply) GetAlone() bool {
 		return x.Alone
 	}
 	return false
+}
+
+func (x *HelloReply) GetApplied() uint64 {
+	if x != nil {
+		return x.Applied
+	}
+	return 0
 }
 
 type JoinRequest struct {
@@ -2233,12 +2243,13 @@ const file_mgmt_proto_rawDesc = "" +
 	"\n" +
 	"disk_total\x18\b \x01(\x04R\tdiskTotal\x12\x14\n" +
 	"\x05error\x18\t \x01(\tR\x05error\"\x0e\n" +
-	"\fHelloRequest\"i\n" +
+	"\fHelloRequest\"\x83\x01\n" +
 	"\n" +
 	"HelloReply\x12,\n" +
 	"\x04self\x18\x01 \x01(\v2\x18.mortar.mgmt.v1.PeerInfoR\x04self\x12\x17\n" +
 	"\apool_id\x18\x02 \x01(\tR\x06poolId\x12\x14\n" +
-	"\x05alone\x18\x03 \x01(\bR\x05alone\"P\n" +
+	"\x05alone\x18\x03 \x01(\bR\x05alone\x12\x18\n" +
+	"\aapplied\x18\x04 \x01(\x04R\aapplied\"P\n" +
 	"\vJoinRequest\x12\x17\n" +
 	"\apool_id\x18\x01 \x01(\tR\x06poolId\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\fR\x03key\x12\x16\n" +
