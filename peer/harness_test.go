@@ -206,3 +206,10 @@ func wantStatus(t *testing.T, what string, err error, code codes.Code, want stri
 
 // brick returns HOST:/PATH of a brick directory of n (not yet existing).
 func (n *node) brick(name string) string { return n.host() + ":" + filepath.Join(n.dir, name) }
+
+func removeAll(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -84,11 +84,11 @@ func (s *poolService) reply(msg string, v *VolumeRecord) *mgmtpb.VolumeReply {
 }
 
 func (s *poolService) volumeOp(ctx context.Context, op string, req *mgmtpb.VolumeRequest) (*mgmtpb.VolumeReply, error) {
-	v, err := s.d.volumeOp(ctx, op, req.GetName(), req.GetForce())
+	v, note, err := s.d.volumeOp(ctx, op, req.GetName(), req.GetForce())
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return s.reply("volume "+op+": "+req.GetName()+": success", v), nil
+	return s.reply("volume "+op+": "+req.GetName()+": success"+note, v), nil
 }
 
 func (s *poolService) VolumeStart(ctx context.Context, req *mgmtpb.VolumeRequest) (*mgmtpb.VolumeReply, error) {

@@ -63,6 +63,7 @@ func clientIP(ctx context.Context) (ip net.IP, remote bool) {
 }
 
 func (m *mgmtService) GetVolfile(ctx context.Context, req *mgmtpb.VolfileRequest) (*mgmtpb.VolfileReply, error) {
+	m.d.catchUp(ctx)
 	r, err := volfileFor(ctx, m.d.State(), req.GetVolume())
 	return r, toStatus(err)
 }
@@ -71,6 +72,7 @@ func (m *mgmtService) GetVolfile(ctx context.Context, req *mgmtpb.VolfileRequest
 // the volume is stopped or deleted (or the client is refused).
 func (m *mgmtService) WatchVolfile(req *mgmtpb.VolfileRequest, stream grpc.ServerStreamingServer[mgmtpb.VolfileReply]) error {
 	ctx := stream.Context()
+	m.d.catchUp(ctx)
 	var sent uint64
 	for {
 		st, changed := m.d.fsm.State()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -72,43 +73,54 @@ func (d *Daemon) checkBricksOn(ctx context.Context, p *PeerRecord, paths []strin
 	return nil
 }
 
-// volumeOp commits start, stop or delete of a volume.
-func (d *Daemon) volumeOp(ctx context.Context, op, name string, force bool) (*VolumeRecord, error) {
+// volumeOp commits start, stop or delete of a volume. A start waits until
+// the bricks on reachable peers are served and says which bricks wait for
+// their peer to return.
+func (d *Daemon) volumeOp(ctx context.Context, op, name string, force bool) (*VolumeRecord, string, error) {
 	if err := d.propose(ctx, &Command{Op: op, Volume: name, Force: force}); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	v := d.State().Volumes[name]
-	if op == opStart && v != nil {
-		wctx, cancel := context.WithTimeout(ctx, startWait)
-		defer cancel()
-		if err := d.waitBricksOnline(wctx, v); err != nil {
-			return v, fmt.Errorf("volume %s started, but %w", name, err)
-		}
+	if op != opStart || v == nil {
+		return v, "", nil
 	}
-	return v, nil
+	wctx, cancel := context.WithTimeout(ctx, startWait)
+	defer cancel()
+	away, err := d.waitBricksOnline(wctx, v)
+	if err != nil {
+		return v, "", fmt.Errorf("volume %s started, but %w", name, err)
+	}
+	if len(away) > 0 {
+		return v, fmt.Sprintf(" (bricks %s start when their peers return)", strings.Join(away, ", ")), nil
+	}
+	return v, "", nil
 }
 
-// waitBricksOnline waits until every brick of v is served by its peer.
-func (d *Daemon) waitBricksOnline(ctx context.Context, v *VolumeRecord) error {
+// waitBricksOnline waits until every brick of v on a reachable peer is
+// served; it returns the bricks whose peer is not reachable.
+func (d *Daemon) waitBricksOnline(ctx context.Context, v *VolumeRecord) ([]string, error) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		st, err := d.volumeStatus(ctx, v)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		var off []string
+		var off, away []string
 		for _, b := range st.GetBricks() {
-			if !b.GetOnline() {
+			switch {
+			case b.GetError() != "":
+				away = append(away, b.GetHost()+":"+b.GetPath())
+			case !b.GetOnline():
 				off = append(off, b.GetHost()+":"+b.GetPath())
 			}
 		}
 		if len(off) == 0 {
-			return nil
+			return away, nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("bricks %v are not online yet", off)
+			return nil, fmt.Errorf("bricks %s are not online (see the logs of their peers)", strings.Join(off, ", "))
 		case <-tick.C:
 		}
 	}
