@@ -126,9 +126,10 @@ func (d *Daemon) start() error {
 	if d.node, err = d.startRaft(true); err != nil {
 		return err
 	}
-	d.wg.Add(2)
+	d.wg.Add(3)
 	go d.registerSelf()
 	go d.reconcile()
+	go d.keepGossip()
 	return nil
 }
 

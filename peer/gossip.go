@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/hashicorp/memberlist"
 )
@@ -85,3 +86,35 @@ func (metaDelegate) NotifyMsg([]byte)                           {}
 func (metaDelegate) GetBroadcasts(overhead, limit int) [][]byte { return nil }
 func (metaDelegate) LocalState(join bool) []byte                { return nil }
 func (metaDelegate) MergeRemoteState(buf []byte, join bool)     {}
+
+// keepGossip joins the pool's peers that gossip does not hold alive: after
+// a restart (the others marked this peer dead and no longer talk to it)
+// and after a partition. It runs until the daemon closes.
+func (d *Daemon) keepGossip() {
+	defer d.wg.Done()
+	t := time.NewTicker(5 * d.cfg.Timing.GossipProbe)
+	defer t.Stop()
+	for {
+		d.mu.Lock()
+		ml := d.ml
+		d.mu.Unlock()
+		alive := gossipStates(ml)
+		var join []string
+		self := d.UUID()
+		for _, p := range d.State().Peers {
+			if p.UUID != self && !alive[p.UUID] && p.Gossip != "" {
+				join = append(join, p.Gossip)
+			}
+		}
+		if len(join) > 0 {
+			if n, err := ml.Join(join); err != nil && n == 0 {
+				d.log.Debug("gossip join", "peers", join, "err", err)
+			}
+		}
+		select {
+		case <-d.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

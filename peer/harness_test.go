@@ -213,3 +213,23 @@ func removeAll(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// waitAllConnected waits until every node sees every other connected
+// (gossip) and a raft voter.
+func waitAllConnected(t *testing.T, nodes ...*node) {
+	t.Helper()
+	for _, n := range nodes {
+		waitFor(t, n.host()+" to see every peer connected", func() bool {
+			r, err := n.pool().Peers(ctxT(t), &mgmtpb.PeersRequest{})
+			if err != nil || len(r.GetPeers()) != len(nodes) {
+				return false
+			}
+			for _, p := range r.GetPeers() {
+				if p.GetState() != "Connected" || p.GetRole() != "voter" {
+					return false
+				}
+			}
+			return true
+		})
+	}
+}

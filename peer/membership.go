@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -109,30 +110,65 @@ func (d *Daemon) changeMember(ctx context.Context, rec *PeerRecord, remove, forc
 	}
 	req := &mgmtpb.AddMemberRequest{Peer: peerInfo(rec), Remove: remove, Force: force}
 	var index uint64
-	if d.waitLeader(ctx) != "" && r.State() == raft.Leader {
-		i, err := d.addMember(ctx, req)
+	for attempt := 0; ; attempt++ {
+		i, err := d.addMemberOnLeader(ctx, r, req)
+		if leaderChanging(err) && attempt < 5 {
+			// Leadership moves (the leader is the peer removed, or lost
+			// it meanwhile): ask again once a leader is known.
+			select {
+			case <-time.After(d.cfg.Timing.RaftHeartbeat):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
 		index = i
-	} else {
-		leader := d.waitLeader(ctx)
-		if leader == "" {
-			return d.noQuorum("no leader elected")
-		}
-		pc, err := d.peers.peer(string(leader))
-		if err != nil {
-			return err
-		}
-		reply, err := pc.AddMember(ctx, req)
-		if err != nil {
-			return err
-		}
-		index = reply.GetIndex()
+		break
 	}
 	wctx, cancel := context.WithTimeout(ctx, proposeTimeout)
 	defer cancel()
 	return d.waitApplied(wctx, index)
+}
+
+// errLeaderMoved: the leader asked to remove itself handed leadership over.
+const errLeaderMoved = "leadership moved: ask the new leader"
+
+// leaderChanging says whether a membership change failed because the
+// leadership moved (worth asking again).
+func leaderChanging(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := status.Convert(err)
+	if s.Code() == codes.Aborted && s.Message() == errLeaderMoved {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "leadership lost") || strings.Contains(msg, "not the leader") ||
+		strings.Contains(msg, raft.ErrNotLeader.Error()) || strings.Contains(msg, "leadership transfer")
+}
+
+// addMemberOnLeader runs addMember here or on the leader.
+func (d *Daemon) addMemberOnLeader(ctx context.Context, r *raft.Raft, req *mgmtpb.AddMemberRequest) (uint64, error) {
+	leader := d.waitLeader(ctx)
+	if leader == "" {
+		return 0, d.noQuorum("no leader elected")
+	}
+	if r.State() == raft.Leader {
+		return d.addMember(ctx, req)
+	}
+	pc, err := d.peers.peer(string(leader))
+	if err != nil {
+		return 0, err
+	}
+	reply, err := pc.AddMember(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	return reply.GetIndex(), nil
 }
 
 // addMember runs on the leader: it records (or removes) the peer in the
@@ -144,16 +180,30 @@ func (d *Daemon) addMember(ctx context.Context, req *mgmtpb.AddMemberRequest) (u
 		return 0, status.Error(codes.Unavailable, "not the leader")
 	}
 	rec := peerRecord(req.GetPeer())
+	if req.GetRemove() && rec.UUID == d.UUID() {
+		// The leader does not remove itself: it hands leadership over and
+		// the caller asks the new leader.
+		if err := r.LeadershipTransfer().Error(); err != nil {
+			return 0, d.noQuorum(fmt.Sprintf("handing leadership over: %v", err))
+		}
+		return 0, status.Error(codes.Aborted, errLeaderMoved)
+	}
 	op := opAddPeer
 	if req.GetRemove() {
 		op = opRemovePeer
 	}
-	data, _ := json.Marshal(&Command{Op: op, Peer: rec, Force: req.GetForce()})
 	ctx, cancel := context.WithTimeout(ctx, proposeTimeout)
 	defer cancel()
-	index, err := d.applyLocal(ctx, data)
-	if err != nil {
-		return 0, err
+	index := d.fsm.index()
+	if _, there := d.State().Peers[rec.UUID]; there || !req.GetRemove() {
+		// Removing a peer already gone from the state (a retry) only
+		// changes the raft configuration.
+		data, _ := json.Marshal(&Command{Op: op, Peer: rec, Force: req.GetForce()})
+		i, err := d.applyLocal(ctx, data)
+		if err != nil {
+			return 0, err
+		}
+		index = i
 	}
 	cf := r.GetConfiguration()
 	if err := cf.Error(); err != nil {

@@ -20,19 +20,8 @@ func TestProbe(t *testing.T) {
 		if len(r.GetPeers()) != 3 {
 			t.Fatalf("%s sees %d peers", n.host(), len(r.GetPeers()))
 		}
-		waitFor(t, "every peer connected in gossip", func() bool {
-			r, err := n.pool().Peers(ctxT(t), &mgmtpb.PeersRequest{})
-			if err != nil {
-				return false
-			}
-			for _, p := range r.GetPeers() {
-				if p.GetState() != "Connected" || p.GetRole() != "voter" {
-					return false
-				}
-			}
-			return true
-		})
 	}
+	waitAllConnected(t, nodes...)
 	before := stateJSON(nodes[0])
 	r, err := nodes[1].pool().Probe(ctxT(t), &mgmtpb.ProbeRequest{Host: nodes[2].d.Addr()})
 	if err != nil || r.GetMessage() != "host "+nodes[2].d.Addr()+" is already in the pool" {
@@ -99,4 +88,56 @@ func TestDetach(t *testing.T) {
 		t.Fatalf("probe back: %v", err)
 	}
 	waitConverged(t, nodes...)
+}
+
+// TestNonVoters: beyond five voters, peers join as non-voters; detaching a
+// voter (the leader) promotes one.
+func TestNonVoters(t *testing.T) {
+	nodes := newPool(t, 6)
+	roles := func() map[string]int {
+		r, err := nodes[0].pool().Peers(ctxT(t), &mgmtpb.PeersRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, p := range r.GetPeers() {
+			out[p.GetRole()]++
+		}
+		return out
+	}
+	if r := roles(); r["voter"] != 5 || r["nonvoter"] != 1 {
+		t.Fatalf("roles %v, want 5 voters and 1 non-voter", r)
+	}
+	// Detach the leader, through another peer.
+	pr, err := nodes[0].pool().Peers(ctxT(t), &mgmtpb.PeersRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leader, other *node
+	for _, n := range nodes {
+		if n.d.UUID() == pr.GetLeader() {
+			leader = n
+		} else if other == nil {
+			other = n
+		}
+	}
+	if leader == nil {
+		t.Fatal("no leader")
+	}
+	if _, err := other.pool().Detach(ctxT(t), &mgmtpb.DetachRequest{Host: leader.d.Addr()}); err != nil {
+		t.Fatal(err)
+	}
+	var rest []*node
+	for _, n := range nodes {
+		if n != leader {
+			rest = append(rest, n)
+		}
+	}
+	nodes[0] = other
+	waitFor(t, "a non-voter promoted", func() bool {
+		r := roles()
+		return r["voter"] == 5 && r["nonvoter"] == 0 && r[""] == 0
+	})
+	waitConverged(t, rest...)
+	waitFor(t, "the detached leader alone", func() bool { return leader.d.alone() && len(leader.d.State().Peers) == 1 })
 }

@@ -162,8 +162,9 @@ func (d *Daemon) aliveSet() map[string]bool {
 }
 
 // registerSelf adds this peer's record to the pool state when it is the
-// leader and the record is missing (the pool it bootstrapped on its first
-// start or after leaving a pool) or out of date (a new address).
+// leader and the state is empty (the pool it bootstrapped on its first
+// start or after leaving a pool), and updates it when its addresses
+// changed.
 func (d *Daemon) registerSelf() {
 	defer d.wg.Done()
 	for {
@@ -179,7 +180,9 @@ func (d *Daemon) registerSelf() {
 			}
 		}
 		r := d.raft()
-		if r != nil && r.State() == raft.Leader {
+		// Missing from a non-empty state means removed (detached): this
+		// peer must not add itself back.
+		if r != nil && r.State() == raft.Leader && (ok || len(s.Peers) == 0) {
 			if ok {
 				self.Host = p.Host // the name it was probed by
 			}

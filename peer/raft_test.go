@@ -166,6 +166,7 @@ func TestRestart(t *testing.T) {
 	if _, err := nodes[1].mgmt().GetVolfile(ctxT(t), &mgmtpb.VolfileRequest{Volume: "www"}); err != nil {
 		t.Errorf("volfile after restart: %v", err)
 	}
+	waitAllConnected(t, nodes...)
 	if _, err := nodes[2].pool().VolumeSet(ctxT(t), &mgmtpb.VolumeSetRequest{Name: "cold", Options: map[string]string{"performance.entry-timeout": "5"}}); err != nil {
 		t.Errorf("change after restart: %v", err)
 	}
