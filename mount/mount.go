@@ -58,7 +58,7 @@ func Mount(ctx context.Context, cfg Config) (*Mounted, error) {
 	if timeout == 0 {
 		timeout = 10 * time.Second
 	}
-	if err := st.waitBricks(ctx, timeout, log); err != nil {
+	if err := st.waitBricksAtMount(ctx, timeout, log); err != nil {
 		st.close()
 		return nil, fmt.Errorf("mount %s: %w", cfg.Mountpoint, err)
 	}

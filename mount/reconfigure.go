@@ -1,33 +1,42 @@
 package mount
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"slices"
+	"sync"
+	"time"
 
-	"github.com/mortarfs/mortar/mount/dht"
-	"github.com/mortarfs/mortar/mount/fop"
+	"github.com/mortarfs/mortar/mount/client"
 	"github.com/mortarfs/mortar/volume"
 )
 
 // ErrUnmounted: the volume is no longer mounted.
 var ErrUnmounted = errors.New("not mounted")
 
+// reconfigureConnectBound bounds the wait for the bricks of new sets
+// before they take over.
+const reconfigureConnectBound = 10 * time.Second
+
 // Reconfigure follows a new volfile of the mounted volume without a
-// remount (a volfile watch calls it):
+// remount (the volfile watch calls it; calls must not overlap):
 //   - the kernel cache lifetimes (attribute, entry, negative timeouts)
 //     change at once;
-//   - replica sets added at the end of the volume are connected and
-//     placed by the new table, and a new table over the same sets is
-//     followed, by a new distribution layer over the sets (open files
-//     keep theirs);
-//   - what cannot change on a live mount (removed sets, a set's bricks,
-//     the replica count, the replication options of the existing sets,
-//     ro, noatime) is logged as needing a remount, and the rest applies.
+//   - sets added, removed or changed (bricks, replica count, arbiter), a
+//     new placement table, and new replication options (quorum, stale
+//     reads, post-op delay, favorite-child policy) are followed by a new
+//     generation of the stack: the sets that changed are built anew on
+//     their own brick connections, the others are kept, and a new
+//     distribution layer over them takes every operation from then on,
+//     once the new sets' bricks are connected (at most 10 s; a new set
+//     with no brick up is not taken, and the volfile is not followed).
+//     Files and directories opened before keep the generation they were
+//     opened in until they are released; then its replaced sets close;
+//   - ro and noatime, flags of the kernel mount, are logged as needing a
+//     remount.
 //
 // The mount's own -o options (Config.MountOptions) keep overriding the
-// volume's. It returns an error when the volfile is unusable; nothing is
-// changed then.
+// volume's. On error nothing changed.
 func (m *Mounted) Reconfigure(vf *volume.Volfile) error {
 	if err := vf.Validate(); err != nil {
 		return fmt.Errorf("reconfigure: %w", err)
@@ -37,18 +46,106 @@ func (m *Mounted) Reconfigure(vf *volume.Volfile) error {
 		return fmt.Errorf("reconfigure: %w", err)
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.closed {
+		m.mu.Unlock()
 		return fmt.Errorf("reconfigure: %w", ErrUnmounted)
 	}
 	m.applyOptions(o)
-	if err := m.applySets(vf, o); err != nil {
-		return err
+	cur := m.stack.top.current()
+	same := m.vf.Layout == vf.Layout && len(cur.sets) == len(vf.Sets)
+	for i, set := range vf.Sets {
+		same = same && i < len(cur.sets) && cur.sets[i].fits(vf, set, o)
+	}
+	m.opts = o
+	if same {
+		m.vf = vf
+		m.mu.Unlock()
+		return nil
+	}
+	m.mu.Unlock()
+
+	g, made, err := buildGeneration(vf, o, cur.sets, m.log)
+	if err != nil {
+		return fmt.Errorf("reconfigure: %w", err)
+	}
+	if err := m.waitNewSets(cur, made); err != nil {
+		for _, ss := range made {
+			ss.close()
+		}
+		return fmt.Errorf("reconfigure: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		for _, ss := range made {
+			ss.close()
+		}
+		return fmt.Errorf("reconfigure: %w", ErrUnmounted)
+	}
+	m.stack.top.swap(g, made)
+	m.vf = vf
+	m.log.Info("volfile: new stack generation", "sets", len(g.sets), "rebuilt", len(made))
+	return nil
+}
+
+// waitNewSets waits until each new set has as many bricks connected as
+// the set of the same name it replaces (all of them for a set that is
+// new), within reconfigureConnectBound; a set with none up fails.
+func (m *Mounted) waitNewSets(cur *generation, made []*setStack) error {
+	ctx, cancel := context.WithTimeout(context.Background(), reconfigureConnectBound)
+	defer cancel()
+	for _, ss := range made {
+		want := len(ss.bricks)
+		for _, old := range cur.sets {
+			if old.name == ss.name {
+				want = 0
+				for _, b := range old.bricks {
+					if b.Connected() {
+						want++
+					}
+				}
+			}
+		}
+		if up := waitUp(ctx, ss.bricks, max(want, 1)); up == 0 {
+			return fmt.Errorf("set %s: no brick reachable within %v", ss.name, reconfigureConnectBound)
+		}
 	}
 	return nil
 }
 
-// applyOptions applies what of o can change live and logs the rest.
+// waitUp waits until want of bs have a session or ctx ends, and returns
+// how many have one.
+func waitUp(ctx context.Context, bs []*client.Brick, want int) int {
+	ready := make(chan struct{}, len(bs))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, b := range bs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if b.WaitReady(ctx) == nil {
+				ready <- struct{}{}
+			}
+		}()
+	}
+	up := 0
+	for up < want {
+		select {
+		case <-ready:
+			up++
+			continue
+		case <-ctx.Done():
+		}
+		break
+	}
+	cancel()
+	wg.Wait()
+	return up + len(ready)
+}
+
+// applyOptions applies the cache lifetimes of o and logs what needs a
+// remount. Called with m.mu held.
 func (m *Mounted) applyOptions(o Options) {
 	old := m.opts
 	if o.EntryTimeout != old.EntryTimeout || o.AttrTimeout != old.AttrTimeout || o.NegativeTimeout != old.NegativeTimeout {
@@ -62,85 +159,7 @@ func (m *Mounted) applyOptions(o Options) {
 	if o.NoAtime != old.NoAtime {
 		remount = append(remount, "noatime")
 	}
-	if o.QuorumType != old.QuorumType || o.QuorumCount != old.QuorumCount {
-		remount = append(remount, "quorum")
-	}
-	if o.StaleReads != old.StaleReads {
-		remount = append(remount, "stale-reads")
-	}
-	if o.PostOpDelay != old.PostOpDelay {
-		remount = append(remount, "post-op-delay")
-	}
-	if o.FavoriteChildPolicy != old.FavoriteChildPolicy {
-		remount = append(remount, "favorite-child-policy")
-	}
 	if len(remount) > 0 {
-		m.log.Warn("volfile: options changed that a live mount cannot follow; they apply to sets added from now on and at the next mount", "options", remount)
+		m.log.Warn("volfile: options changed that only a remount applies (flags of the kernel mount)", "options", remount)
 	}
-	// Kept for new sets and the next comparison; the unapplied ones are
-	// logged once, not on every volfile.
-	m.opts = o
-}
-
-// applySets follows added sets and a new placement table.
-func (m *Mounted) applySets(vf *volume.Volfile, o Options) error {
-	old := m.vf
-	if why := setsNotFollowed(old, vf); why != "" {
-		m.log.Warn("volfile: the volume's bricks changed in a way a live mount cannot follow; remount to use them", "change", why)
-		return nil
-	}
-	if len(vf.Sets) == len(old.Sets) && vf.Layout == old.Layout {
-		m.vf = vf
-		return nil
-	}
-	st := m.stack
-	var added []fop.Volume
-	for _, set := range vf.Sets[len(old.Sets):] {
-		v, err := st.buildSet(vf, set, o, m.log)
-		if err != nil {
-			for _, a := range added {
-				_ = a.Close()
-			}
-			return fmt.Errorf("reconfigure: set %s: %w", set.Name, err)
-		}
-		added = append(added, v)
-	}
-	sets := append(slices.Clip(st.sets), added...)
-	names := slices.Clone(st.names)
-	for _, set := range vf.Sets[len(old.Sets):] {
-		names = append(names, set.Name)
-	}
-	layout := vf.Layout
-	top, err := dht.New(sets, names, &layout, m.log)
-	if err != nil {
-		for _, a := range added {
-			_ = a.Close()
-		}
-		return fmt.Errorf("reconfigure: %w", err)
-	}
-	st.top.swap(top, added)
-	st.sets, st.names, m.vf = sets, names, vf
-	m.log.Info("volfile: volume layout followed", "sets", len(sets), "added", len(added))
-	return nil
-}
-
-// setsNotFollowed says why the sets of next cannot be followed from cur,
-// or "" when they can: the same sets, in order, with the same bricks,
-// maybe followed by new ones.
-func setsNotFollowed(cur, next *volume.Volfile) string {
-	switch {
-	case next.Replica != cur.Replica:
-		return fmt.Sprintf("replica %d became %d", cur.Replica, next.Replica)
-	case next.Arbiter != cur.Arbiter:
-		return "arbiter changed"
-	case len(next.Sets) < len(cur.Sets):
-		return fmt.Sprintf("%d sets became %d", len(cur.Sets), len(next.Sets))
-	}
-	for i, s := range cur.Sets {
-		n := next.Sets[i]
-		if n.Name != s.Name || !slices.Equal(n.Bricks, s.Bricks) {
-			return fmt.Sprintf("set %s changed its bricks", s.Name)
-		}
-	}
-	return ""
 }

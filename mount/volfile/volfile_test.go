@@ -142,8 +142,8 @@ func TestWatchFollowsAndReconnects(t *testing.T) {
 	if f := next("change"); f.Volfile.Options["k"] != "1" {
 		t.Fatalf("change not delivered: %+v", f.Volfile)
 	}
-	// The backup is behind in versions: what it sends is not newer than
-	// what the watch has, and it is not delivered until it is.
+	// The backup gets a newer version; once the first server is gone the
+	// watch follows it there.
 	for s2.Version() <= s1.Version() {
 		s2.Set(testVolfile(t, "www", map[string]string{"k": "2"}))
 	}

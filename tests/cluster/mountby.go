@@ -103,6 +103,10 @@ func MountByName(t testing.TB, source string, opts ...string) string {
 	return mnt
 }
 
+// MountLog is the log of the mount daemon of a mountpoint made by
+// NewMountpoint (MountByName).
+func MountLog(mnt string) string { return filepath.Join(filepath.Dir(mnt), "mount.log") }
+
 // TrackMount checks that mnt became a FUSE mount (bounded) and has it
 // unmounted, with Mount's checks, when the test ends: for mounts made by
 // other commands (mount -t mortar, mount -a).

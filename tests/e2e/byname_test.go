@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,4 +156,41 @@ func TestVolfileFollowed(t *testing.T) {
 	if got, err := os.ReadFile(filepath.Join(mnt, "old")); err != nil || string(got) != "old\n" {
 		t.Errorf("old file after the set was added: %q, %v", got, err)
 	}
+}
+
+// TestQuorumFollowed: replication options set on the volume reach a live
+// mount: with one brick of three down, writes go on under quorum auto,
+// stop once the volume asks for all three (quorum-count 3), and go on
+// again when it is back to auto.
+func TestQuorumFollowed(t *testing.T) {
+	cluster.RequireFUSE(t)
+	bricks := cluster.StartBricks(t, 3)
+	vf := func(opts map[string]string) *volume.Volfile {
+		var refs []volume.BrickRef
+		for _, b := range bricks {
+			refs = append(refs, volume.BrickRef{Addr: b.Addr, Name: b.Name})
+		}
+		v, err := volume.FromBricks("rep", refs, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Options = opts
+		return v
+	}
+	srv := volfiletest.New(t, vf(nil))
+	mnt := cluster.MountByName(t, srv.Addr()+":/rep")
+	n := 0
+	write := func() error {
+		n++
+		return os.WriteFile(filepath.Join(mnt, fmt.Sprintf("f%d", n)), []byte("data\n"), 0o644)
+	}
+	if err := write(); err != nil {
+		t.Fatal(err)
+	}
+	bricks[2].Kill()
+	cluster.WaitFor(t, 15*time.Second, "writes with one brick down (quorum auto)", func() bool { return write() == nil })
+	srv.Set(vf(map[string]string{"quorum-type": "fixed", "quorum-count": "3"}))
+	cluster.WaitFor(t, 15*time.Second, "writes refused once the volume wants all three bricks", func() bool { return write() != nil })
+	srv.Set(vf(map[string]string{"cluster.quorum-type": "auto"}))
+	cluster.WaitFor(t, 15*time.Second, "writes again under quorum auto", func() bool { return write() == nil })
 }
