@@ -180,10 +180,14 @@ func (f *file) Fsync(ctx context.Context, datasync bool) error {
 	return nil
 }
 
-// Flush is close(2) by lockOwner: the eager window closes and every
-// brick releases the owner's POSIX locks.
+// Flush is close(2) by lockOwner: the eager window starts closing and
+// every brick releases the owner's POSIX locks.
 func (f *file) Flush(ctx context.Context, lockOwner uint64) error {
-	f.s.eager.flush(ctx, f.gfid)
+	// The window closes in the background, as at Release: the data is on
+	// the bricks already, the post-op only takes the marks back, and a
+	// client that wants the lock makes the window yield (contention). An
+	// fsync waits for it.
+	f.s.bg.run(func() { f.s.eager.flush(context.WithoutCancel(ctx), f.gfid) })
 	ok, errs := f.onOpen(ctx, func(_ int, fd fop.File) error { return fd.Flush(ctx, lockOwner) })
 	if count(ok) == 0 {
 		return f.s.errorf("flush", f.gfid, pickErr(errs, f.s.connected()))

@@ -34,6 +34,7 @@ type Brick struct {
 	sink     atomic.Pointer[func(fop.Event)]
 	brickID  atomic.Pointer[string]
 	volumeID atomic.Pointer[string]
+	posix    lockedInodes // inodes this client took POSIX locks on
 
 	// mu guards the session state below.
 	mu      sync.Mutex

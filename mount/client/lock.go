@@ -39,6 +39,9 @@ func (f *file) Setlk(ctx context.Context, lk fop.Lock, wait bool) error {
 		ctx = interruptible(ctx)
 	}
 	err := f.fdCall(ctx, "setlk", func(ctx context.Context, s *session, fd uint64) (int32, error) {
+		if !lk.Flock && lk.Type != fop.LockUnlock {
+			f.h.b.posix.add(s.gen, f.h.gfid)
+		}
 		r, err := f.h.b.rpc.Lk(ctx, &brickpb.LkRequest{
 			Session: s.id, Gfid: f.h.gfid[:], Fd: fd, Cmd: cmd, Lock: fromLock(lk), Flock: lk.Flock,
 		})
