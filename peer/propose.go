@@ -210,6 +210,9 @@ const catchUpTimeout = 2 * time.Second
 // applied, so that a read after a change made through another peer sees
 // it. Without a leader the read is served from the local state.
 func (d *Daemon) catchUp(ctx context.Context) {
+	if d.State().Peers[d.UUID()] == nil {
+		_ = d.waitRegistered(ctx) // a daemon just born
+	}
 	r := d.raft()
 	if r == nil || r.State() == raft.Leader {
 		return
