@@ -157,3 +157,29 @@ func freeTCPPort(t *testing.T, host string) int {
 	t.Fatal("no free port")
 	return 0
 }
+
+// TestDaemonConfig: the configuration file under the flags, and defaults.
+func TestDaemonConfig(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "daemon.json")
+	if err := os.WriteFile(file, []byte(`{"state_dir": "/srv/state", "listen": "10.0.0.1:7500", "gossip_port": 7600, "log_level": "debug"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logf := logFlags{level: "info"}
+	cfg, err := daemonConfig{Socket: "/tmp/s.sock"}.resolve(file, &logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StateDir != "/srv/state" || cfg.Host != "10.0.0.1" || cfg.Port != 7500 || cfg.GossipPort != 7600 || cfg.Socket != "/tmp/s.sock" || logf.level != "debug" {
+		t.Errorf("resolved %+v, log level %s", cfg, logf.level)
+	}
+	cfg, err = daemonConfig{Listen: "127.0.0.5"}.resolve("", &logFlags{level: "info"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StateDir != "/var/lib/mortar" || cfg.Host != "127.0.0.5" || cfg.Port != 0 || cfg.Socket != DefaultSocket {
+		t.Errorf("defaults %+v", cfg)
+	}
+	if _, err := (daemonConfig{}).resolve(filepath.Join(t.TempDir(), "none.json"), &logFlags{}); err == nil {
+		t.Error("missing config file accepted")
+	}
+}
