@@ -2,17 +2,32 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"flag"
 )
 
-// volumeHealCmd is `volume heal`; the self-heal engineer replaces this file.
+// volumeHealCmd is `volume heal NAME [full|info|info split-brain|split-brain
+// POLICY PATH]`: the volfile comes from the daemon (its socket or
+// --remote-host), the heal runs in this process with `mortar heal`'s engine,
+// as GlusterFS's glfsheal does; the self-heal daemons keep healing on their
+// own meanwhile.
 func volumeHealCmd() *command {
+	var (
+		m    mgmtFlags
+		logf logFlags
+	)
 	return &command{
-		name:    "heal",
-		usage:   "NAME [full|info|info split-brain|split-brain POLICY PATH]",
-		summary: "heal a replicated volume (not built yet)",
-		run: func(context.Context, *env, []string) error {
-			return errors.New("volume heal: not built yet")
+		name:  "heal",
+		usage: "NAME [full|info|info split-brain|split-brain bigger-file|latest-mtime PATH|split-brain source-brick HOST:/BRICK PATH]",
+		summary: "heal a replicated volume now (index heal; full: every file), list what needs heal " +
+			"(info, info split-brain), or resolve a split-brain file by a policy",
+		flags: func(fs *flag.FlagSet) {
+			m.register(fs)
+			logf.register(fs)
+			_ = fs.Set("log-level", "warn") // the output is the report; logs say only what went wrong
+			fs.Lookup("log-level").DefValue = "warn"
+		},
+		run: func(ctx context.Context, e *env, args []string) error {
+			return volumeHeal(ctx, e, m.target(), args, m.json, &logf)
 		},
 	}
 }

@@ -17,6 +17,10 @@ import (
 const (
 	daemonReadyBound = 30 * time.Second
 	daemonStopBound  = 20 * time.Second
+	// daemonBrickFS is the size of each daemon's brick file system (a
+	// tmpfs: the daemon refuses bricks on the root file system unless
+	// forced, as gluster does, and a test should not need force).
+	daemonBrickFS = 2 << 30
 	// CLIBound bounds one CLI command against a daemon.
 	CLIBound = 60 * time.Second
 )
@@ -31,7 +35,7 @@ type Daemon struct {
 	GossipPort int    // memberlist
 	StateDir   string
 	Socket     string // the local CLI's unix socket
-	BrickDir   string // make bricks under here (Brick returns one)
+	BrickDir   string // make bricks under here (BrickPath names one): a tmpfs of its own, not the root file system
 	Log        string
 
 	t   testing.TB
@@ -103,6 +107,8 @@ func startDaemon(t testing.TB, index int) *Daemon {
 			t.Fatal(err)
 		}
 	}
+	// Registered before the daemon's own cleanup, so it runs after it.
+	mountTmpfs(t, d.BrickDir, daemonBrickFS)
 	logOnFailure(t, d.String(), d.Log)
 	t.Cleanup(func() {
 		d.Unpartition()

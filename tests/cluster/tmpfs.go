@@ -25,19 +25,25 @@ func StartBrickOnTmpfs(t testing.TB, name string, size int64) *Brick {
 	if err := os.Mkdir(fs, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := unix.Mount("tmpfs", fs, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("size=%d,mode=0755", size)); err != nil {
-		t.Fatalf("mount -t tmpfs -o size=%d %s: %v", size, fs, err)
+	mountTmpfs(t, fs, size) // registered before the brick's own cleanup, so it runs after it
+	return startBrickIn(t, name, filepath.Join(fs, name), filepath.Join(base, name+".log"))
+}
+
+// mountTmpfs mounts a tmpfs of size bytes on dir and unmounts it when the
+// test ends (after the cleanups registered later, which run first).
+func mountTmpfs(t testing.TB, dir string, size int64) {
+	t.Helper()
+	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("size=%d,mode=0755", size)); err != nil {
+		t.Fatalf("mount -t tmpfs -o size=%d %s: %v", size, dir, err)
 	}
-	// Registered before the brick's own cleanup, so it runs after it.
 	t.Cleanup(func() {
 		var err error
 		if !waitFor(tmpfsUnmountBound, func() bool {
-			err = unix.Unmount(fs, 0)
+			err = unix.Unmount(dir, 0)
 			return err == nil || err == unix.EINVAL
 		}) {
-			t.Errorf("unmounting the tmpfs of brick %s at %s: %v: detaching it", name, fs, err)
-			_ = unix.Unmount(fs, unix.MNT_DETACH)
+			t.Errorf("unmounting the tmpfs at %s: %v: detaching it", dir, err)
+			_ = unix.Unmount(dir, unix.MNT_DETACH)
 		}
 	})
-	return startBrickIn(t, name, filepath.Join(fs, name), filepath.Join(base, name+".log"))
 }
