@@ -90,6 +90,7 @@ func TestOptions(t *testing.T) {
 		{"performance.attribute-timeout", "60", "60"},
 		{"cluster.favorite-child-policy", "mtime", "mtime"},
 		{"auth.allow", "127.0.0.*, 10.0.0.0/8", "127.0.0.*,10.0.0.0/8"},
+		{"auth.allow", "192.168.*,10.1.?.*", "192.168.*,10.1.?.*"},
 	} {
 		got, err := CheckOption(tc.name, tc.value)
 		if err != nil || got != tc.want {
@@ -98,7 +99,7 @@ func TestOptions(t *testing.T) {
 	}
 	for _, bad := range [][2]string{
 		{"cluster.quorum-type", "most"}, {"cluster.quorum-count", "0"}, {"performance.entry-timeout", "-1"},
-		{"auth.allow", "10.0.0.300"}, {"no.such-option", "1"}, {"cluster.favorite-child-policy", "random"},
+		{"auth.allow", "10.0.0.300"}, {"auth.allow", "web*.example.com"}, {"auth.allow", "127.0.0.[1-3]"}, {"no.such-option", "1"}, {"cluster.favorite-child-policy", "random"},
 	} {
 		if _, err := CheckOption(bad[0], bad[1]); err == nil {
 			t.Errorf("%s=%s accepted", bad[0], bad[1])
@@ -134,6 +135,11 @@ func TestAuthAllows(t *testing.T) {
 		{"*", "127.0.*.*", false},
 		{"127.0.0.5", "", true},
 		{"127.0.0.6", "", false},
+		{"127.*", "", true},
+		{"127.0.0.?", "", true},
+		{"127.0.0.1*", "", false},
+		{"10.*", "", false},
+		{"*", "127.0.0.[5]", true}, // not a wildcard address: never matches
 	} {
 		if got := AuthAllows(tc.allow, tc.reject, ip); got != tc.want {
 			t.Errorf("allow %q reject %q: %v, want %v", tc.allow, tc.reject, got, tc.want)

@@ -3,6 +3,7 @@ package volume
 import (
 	"fmt"
 	"net"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,19 +152,26 @@ func checkAuthPattern(p string) error {
 	if _, _, err := net.ParseCIDR(p); err == nil {
 		return nil
 	}
-	parts := strings.Split(p, ".")
-	if len(parts) == 4 {
-		for _, s := range parts {
-			if s == "*" {
-				continue
-			}
-			if n, err := strconv.Atoi(s); err != nil || n < 0 || n > 255 {
-				return fmt.Errorf("%q is not an address, a wildcard address or a CIDR", p)
-			}
-		}
+	if isAuthGlob(p) {
 		return nil
 	}
-	return fmt.Errorf("%q is not an address, a wildcard address or a CIDR", p)
+	return fmt.Errorf("%q is not an address, a wildcard address (127.0.0.*, 10.1.*) or a CIDR", p)
+}
+
+// isAuthGlob says whether p is a wildcard address as GlusterFS takes
+// them: digits, dots, '*' and '?', at least one wildcard, matched against
+// the dotted address like fnmatch ("192.168.*" matches 192.168.4.7).
+func isAuthGlob(p string) bool {
+	if !strings.ContainsAny(p, "*?") {
+		return false
+	}
+	for _, c := range p {
+		if c != '.' && c != '*' && c != '?' && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	_, err := path.Match(p, "")
+	return err == nil
 }
 
 // AuthAllows says whether a client at ip may use a volume with the given
@@ -202,14 +210,9 @@ func matchAuth(p string, ip net.IP) bool {
 		return n.Contains(ip)
 	}
 	v4 := ip.To4()
-	parts := strings.Split(p, ".")
-	if v4 == nil || len(parts) != 4 {
+	if v4 == nil || !isAuthGlob(p) {
 		return false
 	}
-	for i, s := range parts {
-		if s != "*" && s != strconv.Itoa(int(v4[i])) {
-			return false
-		}
-	}
-	return true
+	ok, err := path.Match(p, v4.String())
+	return err == nil && ok
 }
