@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,15 +11,31 @@ import (
 )
 
 // poolState is what an administrator can see of the pool from one peer:
-// `pool list --json` and `volume info --json`, as printed.
+// `pool list --json` (less the current raft leader, which may move
+// without any change of state) and `volume info --json`, as printed.
 type poolState struct{ pool, volumes string }
+
+// withoutLeader is the JSON object js less its "leader" field.
+func withoutLeader(t *testing.T, js string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		t.Fatalf("pool list --json: %v\n%s", err, js)
+	}
+	delete(m, "leader")
+	out, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
 
 func statesOf(t *testing.T, ds []*cluster.Daemon) []poolState {
 	t.Helper()
 	states := make([]poolState, len(ds))
 	for i, d := range ds {
 		states[i] = poolState{
-			pool:    d.MustCLI(t, "pool", "list", "--json"),
+			pool:    withoutLeader(t, d.MustCLI(t, "pool", "list", "--json")),
 			volumes: d.MustCLI(t, "volume", "info", "--json"),
 		}
 	}
