@@ -41,16 +41,20 @@ func (d *Daemon) createVolume(ctx context.Context, req *mgmtpb.VolumeCreateReque
 	for i, b := range cr.Bricks {
 		byPeer[peers[i]] = append(byPeer[peers[i]], b.Path)
 	}
-	// Every peer checks its bricks before any creates a directory.
-	for _, create := range []bool{false, true} {
-		for uuid, paths := range byPeer {
-			if err := d.checkBricksOn(ctx, st.Peers[uuid], paths, cr.Force, create); err != nil {
-				return nil, err
-			}
+	for uuid, paths := range byPeer {
+		if err := d.checkBricksOn(ctx, st.Peers[uuid], paths, cr.Force, false); err != nil {
+			return nil, err
 		}
 	}
 	if err := d.propose(ctx, &Command{Op: opCreate, Create: &cr, VolumeID: newUUID()}); err != nil {
 		return nil, err
+	}
+	// Directories are made once the create is committed: a create that
+	// loses a race for the name (or fails) leaves nothing on any peer.
+	for uuid, paths := range byPeer {
+		if err := d.checkBricksOn(ctx, st.Peers[uuid], paths, cr.Force, true); err != nil {
+			d.log.Warn("volume created, but a brick directory could not be made; volume start will report it", "volume", cr.Name, "peer", st.Peers[uuid].Host, "err", err)
+		}
 	}
 	return d.State().Volumes[cr.Name], nil
 }
