@@ -142,3 +142,49 @@ func TestPoolConvergence(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolNoMajority: with two of three daemons down the pool refuses
+// changes with a clear message and exit 1, changes nothing, and a volume
+// whose bricks are all on the remaining peer goes on serving its mount;
+// once a majority is back, changes go through again.
+func TestPoolNoMajority(t *testing.T) {
+	cluster.InstallHelper(t)
+	ds := cluster.StartDaemons(t, 3)
+	cluster.FormPool(t, ds)
+	ds[0].MustCLI(t, "volume", "create", "local", ds[0].BrickPath("local"))
+	ds[0].MustCLI(t, "volume", "start", "local")
+	cluster.WaitBricksOnline(t, ds[0], "local", 1, poolBound)
+	mnt := mountType(t, ds[0].Addr()+":/local")
+
+	ds[1].Stop()
+	ds[2].Stop()
+	before := statesOf(t, ds[:1])
+	for _, args := range [][]string{
+		{"volume", "set", "local", "performance.entry-timeout", "5"},
+		{"volume", "create", "more", ds[0].BrickPath("more")},
+		{"volume", "stop", "local"},
+	} {
+		r := ds[0].CLI(t, args...)
+		if r.Code != 1 || !strings.Contains(r.Stderr, "no quorum of the pool") || !strings.Contains(r.Stderr, "changes are refused until a majority is back") {
+			t.Errorf("mortar %s without a majority: %s", strings.Join(args, " "), r)
+		}
+	}
+	if after := statesOf(t, ds[:1]); after[0] != before[0] {
+		t.Errorf("state changed without a majority:\nbefore %+v\nafter  %+v", before[0], after[0])
+	}
+	for i := range 20 {
+		p := filepath.Join(mnt, fmt.Sprintf("f%d", i))
+		if err := os.WriteFile(p, fileContent(i), 0o644); err != nil {
+			t.Fatalf("write without a pool majority: %v", err)
+		}
+		if got, err := os.ReadFile(p); err != nil || !bytes.Equal(got, fileContent(i)) {
+			t.Fatalf("read back without a pool majority: %v", err)
+		}
+	}
+
+	ds[1].Restart()
+	cluster.WaitFor(t, poolBound, "volume set to go through with a majority back", func() bool {
+		return ds[0].CLI(t, "volume", "set", "local", "performance.entry-timeout", "5").Code == 0
+	})
+	cluster.Unmount(t, mnt)
+}
