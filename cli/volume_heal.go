@@ -23,8 +23,8 @@ func volumeHealCmd() *command {
 		flags: func(fs *flag.FlagSet) {
 			m.register(fs)
 			logf.register(fs)
-			_ = fs.Set("log-level", "warn") // the output is the report; logs say only what went wrong
-			fs.Lookup("log-level").DefValue = "warn"
+			_ = fs.Set("log-level", "error") // the output is the report (an unreachable brick included); logs only what broke
+			fs.Lookup("log-level").DefValue = "error"
 		},
 		run: func(ctx context.Context, e *env, args []string) error {
 			return volumeHeal(ctx, e, m.target(), args, m.json, &logf)
