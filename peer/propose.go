@@ -36,40 +36,75 @@ func (d *Daemon) propose(ctx context.Context, c *Command) error {
 	return d.waitApplied(ctx, index)
 }
 
-// submit applies data on the leader and returns its index.
+// submit applies data on the leader and returns its index. When the
+// leader this peer knows cannot even be dialled (it just died; the others
+// have not yet elected a new one) the command was never sent, so it is
+// sent again to the next leader, for a few election timeouts.
 func (d *Daemon) submit(ctx context.Context, data []byte) (uint64, error) {
+	retry := time.NewTimer(10 * d.cfg.Timing.RaftHeartbeat)
+	defer retry.Stop()
+	for {
+		index, leader, err := d.submitOnce(ctx, data)
+		if !neverSent(err) {
+			return index, err
+		}
+		select {
+		case <-time.After(d.cfg.Timing.RaftHeartbeat / 5):
+		case <-retry.C:
+			return 0, d.noQuorum(fmt.Sprintf("leader %s unreachable", leader))
+		case <-ctx.Done():
+			return 0, d.noQuorum(fmt.Sprintf("leader %s unreachable", leader))
+		}
+	}
+}
+
+func (d *Daemon) submitOnce(ctx context.Context, data []byte) (uint64, raft.ServerAddress, error) {
 	r := d.raft()
 	if r == nil {
-		return 0, errors.New("daemon is closing")
+		return 0, "", errors.New("daemon is closing")
 	}
 	leader := d.waitLeader(ctx)
 	if leader == "" {
-		return 0, d.noQuorum("no leader elected")
+		return 0, "", d.noQuorum("no leader elected")
 	}
 	if r.State() == raft.Leader {
-		return d.applyLocal(ctx, data)
+		index, err := d.applyLocal(ctx, data)
+		return index, leader, err
 	}
 	pc, err := d.peers.peer(string(leader))
 	if err != nil {
-		return 0, err
+		return 0, leader, err
 	}
 	reply, err := pc.Propose(ctx, &mgmtpb.ProposeRequest{Command: data})
 	if s, _ := status.FromError(err); s.Code() == codes.Unavailable && !strings.HasPrefix(s.Message(), "no quorum of the pool") {
+		if neverSent(err) {
+			return 0, leader, err
+		}
 		// The leader did not answer (a refusal of the leader passes as is).
-		return 0, d.noQuorum(fmt.Sprintf("leader %s unreachable", leader))
+		return 0, leader, d.noQuorum(fmt.Sprintf("leader %s unreachable", leader))
 	}
 	if err != nil {
-		return 0, err
+		return 0, leader, err
 	}
-	return reply.GetIndex(), nil
+	return reply.GetIndex(), leader, nil
 }
 
-// waitLeader returns the leader's address, waiting a few election
-// timeouts for one to be elected; "" when there is none.
+// neverSent says whether err is a forward that failed to connect: the
+// leader cannot have received the command, so sending it again cannot
+// apply it twice.
+func neverSent(err error) bool {
+	s, ok := status.FromError(err)
+	return ok && err != nil && s.Code() == codes.Unavailable && strings.Contains(s.Message(), "Error while dialing")
+}
+
+// waitLeader returns the leader's address, waiting for one to be
+// elected: a few election timeouts when gossip sees no majority of the
+// voters alive (there cannot be one), longer while a majority is alive
+// and only electing; "" when there is none.
 func (d *Daemon) waitLeader(ctx context.Context) raft.ServerAddress {
-	bound := time.NewTimer(5 * d.cfg.Timing.RaftHeartbeat)
-	defer bound.Stop()
-	tick := time.NewTicker(d.cfg.Timing.RaftHeartbeat / 20)
+	hb := d.cfg.Timing.RaftHeartbeat
+	start := time.Now()
+	tick := time.NewTicker(hb / 20)
 	defer tick.Stop()
 	for {
 		if r := d.raft(); r != nil {
@@ -77,14 +112,22 @@ func (d *Daemon) waitLeader(ctx context.Context) raft.ServerAddress {
 				return leader
 			}
 		}
+		waited := time.Since(start)
+		if waited > 40*hb || waited > 5*hb && !d.majorityAlive() {
+			return ""
+		}
 		select {
 		case <-tick.C:
-		case <-bound.C:
-			return ""
 		case <-ctx.Done():
 			return ""
 		}
 	}
+}
+
+// majorityAlive says whether gossip holds a majority of the voters alive.
+func (d *Daemon) majorityAlive() bool {
+	voters, up := d.votersUp()
+	return voters > 0 && up > voters/2
 }
 
 // applyLocal applies data on this peer, which must be the leader.
@@ -133,21 +176,31 @@ func (d *Daemon) waitApplied(ctx context.Context, index uint64) error {
 
 // noQuorum explains a change that cannot be committed.
 func (d *Daemon) noQuorum(why string) error {
-	voters, up := 0, 0
-	if r := d.raft(); r != nil {
-		if f := r.GetConfiguration(); f.Error() == nil {
-			alive := d.aliveSet()
-			for _, s := range f.Configuration().Servers {
-				if s.Suffrage == raft.Voter {
-					voters++
-					if alive[string(s.ID)] {
-						up++
-					}
-				}
+	voters, up := d.votersUp()
+	return noQuorumf("%s (%d of %d voting peers reachable); changes are refused until a majority is back, volumes keep serving", why, up, voters)
+}
+
+// votersUp counts the voting peers of the raft configuration and those
+// of them gossip holds alive.
+func (d *Daemon) votersUp() (voters, up int) {
+	r := d.raft()
+	if r == nil {
+		return 0, 0
+	}
+	f := r.GetConfiguration()
+	if f.Error() != nil {
+		return 0, 0
+	}
+	alive := d.aliveSet()
+	for _, s := range f.Configuration().Servers {
+		if s.Suffrage == raft.Voter {
+			voters++
+			if alive[string(s.ID)] {
+				up++
 			}
 		}
 	}
-	return noQuorumf("%s (%d of %d voting peers reachable); changes are refused until a majority is back, volumes keep serving", why, up, voters)
+	return voters, up
 }
 
 // aliveSet is the set of peer uuids gossip holds alive.
