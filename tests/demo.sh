@@ -45,12 +45,13 @@ running() { # peer-index — its daemon is alive
   [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null
 }
 
+# protojson varies its spacing on purpose: match with " *".
 connected() { # peer-index n — that peer lists n connected peers
-  [ "$(cli "$1" pool list --json | grep -c '"state": "Connected"')" = "$2" ]
+  [ "$(cli "$1" pool list --json | grep -Ec '"state": *"Connected"')" = "$2" ]
 }
 
 online() { # the three bricks of demo are served
-  [ "$(cli 1 volume status demo --json | grep -c '"online": true')" = 3 ]
+  [ "$(cli 1 volume status demo --json | grep -Ec '"online": *true')" = 3 ]
 }
 
 start() {
