@@ -76,17 +76,14 @@ func (d *Daemon) submitOnce(ctx context.Context, data []byte) (uint64, raft.Serv
 		return 0, leader, err
 	}
 	reply, err := pc.Propose(ctx, &mgmtpb.ProposeRequest{Command: data})
+	if err == nil || neverSent(err) {
+		return reply.GetIndex(), leader, err
+	}
 	if s, _ := status.FromError(err); s.Code() == codes.Unavailable && !strings.HasPrefix(s.Message(), "no quorum of the pool") {
-		if neverSent(err) {
-			return 0, leader, err
-		}
 		// The leader did not answer (a refusal of the leader passes as is).
 		return 0, leader, d.noQuorum(fmt.Sprintf("leader %s unreachable", leader))
 	}
-	if err != nil {
-		return 0, leader, err
-	}
-	return reply.GetIndex(), leader, nil
+	return 0, leader, err
 }
 
 // neverSent says whether err is a forward that failed to connect: the
@@ -94,7 +91,7 @@ func (d *Daemon) submitOnce(ctx context.Context, data []byte) (uint64, raft.Serv
 // apply it twice.
 func neverSent(err error) bool {
 	s, ok := status.FromError(err)
-	return ok && err != nil && s.Code() == codes.Unavailable && strings.Contains(s.Message(), "Error while dialing")
+	return err != nil && ok && s.Code() == codes.Unavailable && strings.Contains(s.Message(), "Error while dialing")
 }
 
 // waitLeader returns the leader's address, waiting for one to be
@@ -182,25 +179,19 @@ func (d *Daemon) noQuorum(why string) error {
 
 // votersUp counts the voting peers of the raft configuration and those
 // of them gossip holds alive.
-func (d *Daemon) votersUp() (voters, up int) {
+func (d *Daemon) votersUp() (total, up int) {
 	r := d.raft()
 	if r == nil {
 		return 0, 0
 	}
-	f := r.GetConfiguration()
-	if f.Error() != nil {
-		return 0, 0
-	}
 	alive := d.aliveSet()
-	for _, s := range f.Configuration().Servers {
-		if s.Suffrage == raft.Voter {
-			voters++
-			if alive[string(s.ID)] {
-				up++
-			}
+	vs := voters(r)
+	for _, s := range vs {
+		if alive[string(s.ID)] {
+			up++
 		}
 	}
-	return voters, up
+	return len(vs), up
 }
 
 // aliveSet is the set of peer uuids gossip holds alive.

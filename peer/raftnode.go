@@ -108,18 +108,23 @@ var _ io.Writer = slogWriter{}
 // the pool takes changes again at once instead of after an election
 // timeout. It does nothing on a follower or a lone voter.
 func (n *raftNode) handOver() {
-	if n.r.State() != raft.Leader {
-		return
-	}
-	voters := 0
-	if f := n.r.GetConfiguration(); f.Error() == nil {
-		for _, s := range f.Configuration().Servers {
-			if s.Suffrage == raft.Voter {
-				voters++
-			}
-		}
-	}
-	if voters > 1 {
+	if n.r.State() == raft.Leader && len(voters(n.r)) > 1 {
 		_ = n.r.LeadershipTransfer().Error() // bounded by raft's election timeout
 	}
+}
+
+// voters are the voting servers of r's configuration (none when it
+// cannot be read).
+func voters(r *raft.Raft) []raft.Server {
+	f := r.GetConfiguration()
+	if f.Error() != nil {
+		return nil
+	}
+	var out []raft.Server
+	for _, s := range f.Configuration().Servers {
+		if s.Suffrage == raft.Voter {
+			out = append(out, s)
+		}
+	}
+	return out
 }

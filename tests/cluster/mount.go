@@ -94,7 +94,7 @@ func MountSpecs(t testing.TB, specs []string, flags []string, opts ...string) st
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%s %s: %v (within %v)\n%s", bin, quoteArgs(args), err, mountBound, Tail(cmdLog, 30))
 	}
-	if !waitFor(mountedBound, func() bool { return isMounted(mnt) }) {
+	if !waitFor(mountedBound, func() bool { return Mounted(mnt) }) {
 		t.Fatalf("%s %s returned 0 but %s is not a FUSE mount within %v (st_dev unchanged or not in mountinfo)",
 			bin, quoteArgs(args), mnt, mountedBound)
 	}
@@ -171,8 +171,9 @@ func unmount(t testing.TB, mnt string) {
 	}
 }
 
-// isMounted reports whether mnt is a mountpoint of a FUSE file system.
-func isMounted(mnt string) bool {
+// Mounted reports whether mnt is a mountpoint now: another device than
+// its parent's, and listed in /proc/self/mountinfo.
+func Mounted(mnt string) bool {
 	var st, pst syscall.Stat_t
 	if syscall.Stat(mnt, &st) != nil || syscall.Stat(filepath.Dir(mnt), &pst) != nil {
 		return false

@@ -113,7 +113,7 @@ func MountLog(mnt string) string { return filepath.Join(filepath.Dir(mnt), "moun
 func TrackMount(t testing.TB, mnt string) {
 	t.Helper()
 	t.Cleanup(func() { unmount(t, mnt) })
-	if !waitFor(mountedBound, func() bool { return isMounted(mnt) }) {
+	if !waitFor(mountedBound, func() bool { return Mounted(mnt) }) {
 		t.Fatalf("%s is not a FUSE mount within %v", mnt, mountedBound)
 	}
 	abortNearDeadline(t, mnt)

@@ -71,8 +71,8 @@ func TestPoolConvergence(t *testing.T) {
 	if names := volumeNames(t, ds[2]); strings.Join(names, ",") != "docs" {
 		t.Errorf("volume list on the returned peer: %v, want [docs]", names)
 	}
-	if v := ds[2].MustCLI(t, "volume", "get", "docs", "performance.attribute-timeout"); !strings.Contains(v, "7") {
-		t.Errorf("option set while peer 3 was down, as it reads it: %q", v)
+	if v := ds[2].MustCLI(t, "volume", "get", "docs", "performance.attribute-timeout", "--json"); !optionIs(t, v, "performance.attribute-timeout", "7") {
+		t.Errorf("option set while peer 3 was down, as it reads it: %s", v)
 	}
 	cluster.WaitBricksOnline(t, ds[2], "docs", 2, poolBound)
 
@@ -187,4 +187,25 @@ func TestPoolNoMajority(t *testing.T) {
 		return ds[0].CLI(t, "volume", "set", "local", "performance.entry-timeout", "5").Code == 0
 	})
 	cluster.Unmount(t, mnt)
+}
+
+// optionIs says whether `volume get --json` output js gives option name
+// the value want.
+func optionIs(t *testing.T, js, name, want string) bool {
+	t.Helper()
+	var reply struct {
+		Options []struct {
+			Name  string `json:"name"`
+			Value string `json:"value"`
+		} `json:"options"`
+	}
+	if err := json.Unmarshal([]byte(js), &reply); err != nil {
+		t.Fatalf("volume get --json: %v\n%s", err, js)
+	}
+	for _, o := range reply.Options {
+		if o.Name == name {
+			return o.Value == want
+		}
+	}
+	return false
 }

@@ -63,7 +63,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
-	pid3 := demoPid(t, dir, 3)
+	pid1, pid2, pid3 := demoPid(t, dir, 1), demoPid(t, dir, 2), demoPid(t, dir, 3)
 	if err := syscall.Kill(pid3, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +71,11 @@ func TestDemo(t *testing.T) {
 	writeTree(t, mnt, "while-down", 20)
 
 	demo("start")
-	if demoPid(t, dir, 1) == 0 || demoPid(t, dir, 3) == pid3 {
+	if demoPid(t, dir, 3) == pid3 {
 		t.Errorf("demo.sh start again: peer 3 not restarted")
+	}
+	if demoPid(t, dir, 1) != pid1 || demoPid(t, dir, 2) != pid2 || !cluster.Mounted(mnt) {
+		t.Errorf("demo.sh start again restarted peers 1 or 2, or the mount: it must start only what is not running")
 	}
 	cluster.WaitFor(t, healBound, "heal info of the demo to drain", func() bool {
 		r := cluster.Run(t, time.Minute, "", bin, "volume", "heal", "demo", "info", "--json", "--remote-host", "127.0.0.1")
@@ -83,7 +86,7 @@ func TestDemo(t *testing.T) {
 
 	pids := []int{demoPid(t, dir, 1), demoPid(t, dir, 2), demoPid(t, dir, 3)}
 	demo("stop")
-	if inMountinfo(mnt) {
+	if cluster.Mounted(mnt) {
 		t.Errorf("%s still mounted after demo.sh stop", mnt)
 	}
 	for i, pid := range pids {
@@ -105,18 +108,4 @@ func demoPid(t *testing.T, dir string, i int) int {
 		t.Fatalf("pid of demo daemon %d: %v", i, err)
 	}
 	return pid
-}
-
-// inMountinfo says whether mnt is a mountpoint now.
-func inMountinfo(mnt string) bool {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if f := strings.Fields(line); len(f) > 4 && f[4] == mnt {
-			return true
-		}
-	}
-	return false
 }
