@@ -33,6 +33,7 @@ type Brick struct {
 	dirs   *dirCache
 	fan    fanout       // which handle directories exist
 	inodes shardedMutex // serialises name-count changes and xattrops per gfid
+	dindex dirtyIndex   // the dirty index's base file
 	opens  openCounts
 	odirs  openDirs
 

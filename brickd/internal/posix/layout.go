@@ -20,7 +20,7 @@ const (
 
 // initLayout opens the brick root and makes or checks everything of
 // .mortar: brick.json, handles/ (and which of its directories exist),
-// index/dirty/, unlink/ (emptied), and the root's gfid.
+// index/dirty/ and its base file, unlink/ (emptied), and the root's gfid.
 func (b *Brick) initLayout(volumeID string) error {
 	fd, err := openat(unix.AT_FDCWD, b.path, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
@@ -54,6 +54,9 @@ func (b *Brick) initLayout(volumeID string) error {
 	}
 	if err := b.loadFanout(); err != nil {
 		return err
+	}
+	if err := b.initDirtyBase(); err != nil {
+		return fmt.Errorf("brick %s: dirty index base: %w", b.path, err)
 	}
 	return b.emptyUnlinked()
 }

@@ -3,7 +3,9 @@ package posix
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -108,69 +110,65 @@ func (b *Brick) Xattrop(g gfid.Gfid, deltas []PendingDelta) ([]Pending, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The index entry is made before a counter becomes non-zero and
+	// removed after the last one is zero: after a crash the index names
+	// every inode with marks, perhaps a few more.
+	next, clamped := addDeltas(cur, deltas)
+	if clamped {
+		b.log.Warn("changelog counter out of range, clamped", "brick", b.path, "gfid", g)
+	}
+	dirty := anyNonZero(next)
+	if dirty {
+		if err := b.markDirty(g); err != nil {
+			return nil, fmt.Errorf("dirty index: %w", err)
+		}
+	}
 	for _, d := range deltas {
-		if cur, err = b.applyDelta(in, cur, d); err != nil {
+		if err := in.setxattr(xattrPending+d.BrickID, counterOf(next, d.BrickID).encode(), 0); err != nil {
 			return nil, err
 		}
 	}
-	return cur, b.updateDirty(g, cur)
+	if dirty {
+		return next, nil
+	}
+	return next, b.dropDirty(g)
 }
 
-// applyDelta adds d to its counter in cur and writes that counter.
-func (b *Brick) applyDelta(in *Inode, cur []Pending, d PendingDelta) ([]Pending, error) {
-	i := sort.Search(len(cur), func(i int) bool { return cur[i].BrickID >= d.BrickID })
-	if i == len(cur) || cur[i].BrickID != d.BrickID {
-		cur = append(cur, Pending{})
-		copy(cur[i+1:], cur[i:])
-		cur[i] = Pending{BrickID: d.BrickID}
+// addDeltas returns the counters cur has after deltas (cur is left
+// alone), sorted by brick id, and whether some result was clamped.
+func addDeltas(cur []Pending, deltas []PendingDelta) ([]Pending, bool) {
+	next := append(make([]Pending, 0, len(cur)+len(deltas)), cur...)
+	clamped := false
+	for _, d := range deltas {
+		i := sort.Search(len(next), func(i int) bool { return next[i].BrickID >= d.BrickID })
+		if i == len(next) || next[i].BrickID != d.BrickID {
+			next = slices.Insert(next, i, Pending{BrickID: d.BrickID})
+		}
+		p := &next[i]
+		var c1, c2, c3 bool
+		p.Data, c1 = addClamped(p.Data, d.Data)
+		p.Metadata, c2 = addClamped(p.Metadata, d.Metadata)
+		p.Entry, c3 = addClamped(p.Entry, d.Entry)
+		clamped = clamped || c1 || c2 || c3
 	}
-	p := &cur[i]
-	var c1, c2, c3 bool
-	p.Data, c1 = addClamped(p.Data, d.Data)
-	p.Metadata, c2 = addClamped(p.Metadata, d.Metadata)
-	p.Entry, c3 = addClamped(p.Entry, d.Entry)
-	if c1 || c2 || c3 {
-		b.log.Warn("changelog counter out of range, clamped", "brick", b.path, "gfid", in.Gfid, "for", d.BrickID)
-	}
-	return cur, in.setxattr(xattrPending+d.BrickID, p.encode(), 0)
+	return next, clamped
 }
 
-// updateDirty keeps .mortar/index/dirty/<gfid> in step with the counters:
-// present while any is non-zero.
-func (b *Brick) updateDirty(g gfid.Gfid, cur []Pending) error {
+// counterOf returns the counters of brick id in cur (sorted by brick id).
+func counterOf(cur []Pending, id string) Pending {
+	i := sort.Search(len(cur), func(i int) bool { return cur[i].BrickID >= id })
+	if i < len(cur) && cur[i].BrickID == id {
+		return cur[i]
+	}
+	return Pending{BrickID: id}
+}
+
+// anyNonZero reports whether some counter of cur is non-zero.
+func anyNonZero(cur []Pending) bool {
 	for _, p := range cur {
 		if !p.zero() {
-			fd, err := openat(b.dirty, g.String(), unix.O_CREAT|unix.O_WRONLY|unix.O_NOFOLLOW, 0o600)
-			if err != nil {
-				return err
-			}
-			closeFd(fd)
-			return nil
+			return true
 		}
 	}
-	return b.dropDirty(g)
-}
-
-// dropDirty removes the dirty index entry of g, if any.
-func (b *Brick) dropDirty(g gfid.Gfid) error {
-	err := unlinkat(b.dirty, g.String(), 0)
-	if errors.Is(err, unix.ENOENT) {
-		return nil
-	}
-	return err
-}
-
-// Dirty lists the gfids of the dirty index.
-func (b *Brick) Dirty() ([]gfid.Gfid, error) {
-	names, err := readNames(b.dirty)
-	if err != nil {
-		return nil, err
-	}
-	var out []gfid.Gfid
-	for _, n := range names {
-		if g, err := gfid.Parse(n); err == nil {
-			out = append(out, g)
-		}
-	}
-	return out, nil
+	return false
 }
