@@ -83,12 +83,13 @@ func (b *brick) detach(s *session) {
 	delete(b.sessions, s.id)
 }
 
-// notify queues evs for every session of the brick but from.
+// notify queues the change events evs for every session of the brick but
+// from and the quiet ones.
 func (b *brick) notify(from *session, evs []event) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for id, s := range b.sessions {
-		if id == from.id {
+		if id == from.id || s.quiet {
 			continue
 		}
 		for _, e := range evs {

@@ -69,3 +69,40 @@ func drain(cs ...*client) {
 		}
 	}
 }
+
+// TestQuietSession: a session opened with no_change_events hears none of
+// the entry and inode changes of others, but still hears lock contention.
+// Its queue is in order, so contention arriving first proves that no
+// change event was queued before it.
+func TestQuietSession(t *testing.T) {
+	ts := newTestServer(t)
+	quiet := ts.sessionWith(&brickpb.SessionRequest{Brick: "b1", Client: t.Name(), NoChangeEvents: true})
+	writer, listener := ts.session(), ts.session()
+	d := writer.mkdir(root, "d")
+	g, fd := writer.create(d, "f")
+	writer.write(g, fd, 0, "x")
+	listener.expectEvents(entryEv(root, "d"), entryEv(d, "f"), inodeEv(g))
+
+	lock := func(c *client, cmd brickpb.LkCmd, typ brickpb.LockType) int32 {
+		r, err := c.rpc.Inodelk(ctx, &brickpb.InodelkRequest{Session: c.id, Gfid: g, Domain: "afr.data", Cmd: cmd,
+			Lock: &brickpb.Lock{Type: typ, End: eof, Owner: 7}})
+		must(t, err)
+		return r.GetErrno()
+	}
+	wantErrno(t, "quiet locks", lock(quiet, set, wr), 0)
+	done := make(chan int32, 1)
+	go func() { done <- lock(writer, setw, wr) }()
+	ev := nextEvent(quiet, 10*time.Second)
+	if ev.GetKind() != brickpb.EventKind_EVENT_LOCK_CONTENTION || !bytes.Equal(ev.GetGfid(), g) {
+		t.Fatalf("quiet session's first event is %v, want lock contention on the file", ev)
+	}
+	wantErrno(t, "quiet unlocks", lock(quiet, set, un), 0)
+	if e := <-done; e != 0 {
+		t.Fatalf("writer: %v", syscall.Errno(e))
+	}
+	writer.write(g, fd, 1, "y")
+	listener.expectEvents(inodeEv(g))
+	if ev := nextEvent(quiet, 100*time.Millisecond); ev != nil {
+		t.Fatalf("quiet session got %v", ev)
+	}
+}

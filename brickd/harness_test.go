@@ -117,10 +117,16 @@ type client struct {
 
 // session opens a session; it ends with the test or with close.
 func (ts *testServer) session() *client {
+	ts.t.Helper()
+	return ts.sessionWith(&brickpb.SessionRequest{Brick: "b1", Client: ts.t.Name()})
+}
+
+// sessionWith opens a session with req.
+func (ts *testServer) sessionWith(req *brickpb.SessionRequest) *client {
 	t := ts.t
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stream, err := ts.rpc.Session(ctx, &brickpb.SessionRequest{Brick: "b1", Client: t.Name()})
+	stream, err := ts.rpc.Session(ctx, req)
 	must(t, err)
 	first, err := stream.Recv()
 	must(t, err)

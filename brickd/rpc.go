@@ -57,12 +57,12 @@ func (r *rpc) Session(req *brickpb.SessionRequest, stream grpc.ServerStreamingSe
 		r.s.gate.RUnlock()
 		return status.Errorf(codes.NotFound, "no brick %q on this server", req.GetBrick())
 	}
-	se := r.s.newSession(stream.Context(), b, req.GetClient())
+	se := r.s.newSession(stream.Context(), b, req.GetClient(), req.GetNoChangeEvents())
 	b.gate.RUnlock()
 	r.s.gate.RUnlock()
 	defer r.s.dropSession(se)
 	info := b.fs.Info()
-	b.log.Info("session started", "brick", b.name, "session", se.id, "client", se.client)
+	b.log.Info("session started", "brick", b.name, "session", se.id, "client", se.client, "change_events", !se.quiet)
 	defer b.log.Info("session ended", "brick", b.name, "session", se.id, "client", se.client)
 	err := stream.Send(&brickpb.Event{Kind: brickpb.EventKind_EVENT_SESSION, Session: se.id, BrickId: info.BrickID, VolumeId: info.VolumeID})
 	if err != nil {

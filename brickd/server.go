@@ -170,9 +170,9 @@ func (s *Server) endSessions() {
 }
 
 // newSession registers a new session of b, bound to ctx.
-func (s *Server) newSession(ctx context.Context, b *brick, client string) *session {
+func (s *Server) newSession(ctx context.Context, b *brick, client string, quiet bool) *session {
 	ctx, cancel := context.WithCancel(ctx)
-	se := &session{client: client, brick: b, queue: newEventQueue(maxPendingEvents), ctx: ctx, cancel: cancel}
+	se := &session{client: client, quiet: quiet, brick: b, queue: newEventQueue(maxPendingEvents), ctx: ctx, cancel: cancel}
 	s.mu.Lock()
 	for se.id == 0 || s.sessions[se.id] != nil {
 		var r [8]byte

@@ -15,8 +15,10 @@ import (
 type session struct {
 	id     uint64
 	client string
-	brick  *brick
-	queue  *eventQueue
+	// quiet sessions are sent no entry or inode events (no_change_events).
+	quiet bool
+	brick *brick
+	queue *eventQueue
 	// ctx ends with the session; blocking lock waits are bound to it.
 	ctx    context.Context
 	cancel context.CancelFunc

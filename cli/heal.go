@@ -126,7 +126,7 @@ func openHealVolume(ctx context.Context, vf *volume.Volfile, log *slog.Logger) (
 		var fbs []fop.Brick
 		for _, ref := range set.Bricks {
 			// FailFast: a brick that dies mid-heal fails at once.
-			b, err := client.New(ref, client.Options{Logger: log, FailFast: true})
+			b, err := client.New(ref, client.Options{Logger: log, FailFast: true, NoChangeEvents: true})
 			if err != nil {
 				v.bricks = append(v.bricks, bs)
 				v.close()

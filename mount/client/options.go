@@ -25,6 +25,11 @@ type Options struct {
 	// never wait on a brick that is down, the other replicas answer. The
 	// first connection is still waited for (ConnectTimeout).
 	FailFast bool
+	// NoChangeEvents asks the brick not to send the entry and inode change
+	// events of other clients, only session, lock contention and overflow
+	// events. For clients that cache nothing, such as the self-heal
+	// daemon: each change would cost them a stream message for nothing.
+	NoChangeEvents bool
 	// Logger receives the brick's connection events; default slog.Default().
 	Logger *slog.Logger
 	// DialOptions are added to the brick's own (TLS later).

@@ -59,7 +59,7 @@ func (b *Brick) run() {
 func (b *Brick) runSession() (bool, error) {
 	sctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
-	stream, err := b.rpc.Session(sctx, &brickpb.SessionRequest{Brick: b.ref.Name, Client: clientIdentity()})
+	stream, err := b.rpc.Session(sctx, &brickpb.SessionRequest{Brick: b.ref.Name, Client: clientIdentity(), NoChangeEvents: b.opts.NoChangeEvents})
 	if err != nil {
 		return false, fmt.Errorf("open session: %w", err)
 	}

@@ -34,7 +34,7 @@ func startSet(ctx context.Context, d *Daemon, set volume.ReplicaSet, arbiter boo
 	var kids []fop.Brick
 	for _, ref := range set.Bricks {
 		// FailFast: a brick that dies mid-crawl fails at once.
-		b, err := client.New(ref, client.Options{Logger: log, FailFast: true, DialOptions: d.cfg.DialOptions})
+		b, err := client.New(ref, client.Options{Logger: log, FailFast: true, NoChangeEvents: true, DialOptions: d.cfg.DialOptions})
 		if err != nil {
 			r.closeBricks()
 			return nil, fmt.Errorf("brick %s: %w", ref, err)

@@ -320,11 +320,16 @@ func (LkCmd) EnumDescriptor() ([]byte, []int) {
 }
 
 type SessionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Brick         string                 `protobuf:"bytes,1,opt,name=brick,proto3" json:"brick,omitempty"`   // brick name on this server, e.g. "b1"
-	Client        string                 `protobuf:"bytes,2,opt,name=client,proto3" json:"client,omitempty"` // free-form client identity for logs (host, pid)
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Brick  string                 `protobuf:"bytes,1,opt,name=brick,proto3" json:"brick,omitempty"`   // brick name on this server, e.g. "b1"
+	Client string                 `protobuf:"bytes,2,opt,name=client,proto3" json:"client,omitempty"` // free-form client identity for logs (host, pid)
+	// no_change_events: the session is not sent EVENT_ENTRY or EVENT_INODE,
+	// only EVENT_SESSION, EVENT_LOCK_CONTENTION and EVENT_OVERFLOW. For
+	// clients that cache nothing (the self-heal daemon, the heal command):
+	// every change would otherwise cost a stream message per such session.
+	NoChangeEvents bool `protobuf:"varint,3,opt,name=no_change_events,json=noChangeEvents,proto3" json:"no_change_events,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *SessionRequest) Reset() {
@@ -369,6 +374,13 @@ func (x *SessionRequest) GetClient() string {
 		return x.Client
 	}
 	return ""
+}
+
+func (x *SessionRequest) GetNoChangeEvents() bool {
+	if x != nil {
+		return x.NoChangeEvents
+	}
+	return false
 }
 
 type Event struct {
@@ -4199,10 +4211,11 @@ var File_brick_proto protoreflect.FileDescriptor
 
 const file_brick_proto_rawDesc = "" +
 	"\n" +
-	"\vbrick.proto\x12\x0fmortar.brick.v1\">\n" +
+	"\vbrick.proto\x12\x0fmortar.brick.v1\"h\n" +
 	"\x0eSessionRequest\x12\x14\n" +
 	"\x05brick\x18\x01 \x01(\tR\x05brick\x12\x16\n" +
-	"\x06client\x18\x02 \x01(\tR\x06client\"\xe1\x01\n" +
+	"\x06client\x18\x02 \x01(\tR\x06client\x12(\n" +
+	"\x10no_change_events\x18\x03 \x01(\bR\x0enoChangeEvents\"\xe1\x01\n" +
 	"\x05Event\x12.\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1a.mortar.brick.v1.EventKindR\x04kind\x12\x18\n" +
 	"\asession\x18\x02 \x01(\x04R\asession\x12\x19\n" +
