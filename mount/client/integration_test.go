@@ -231,15 +231,19 @@ func waitDown(t *testing.T, b *Brick) {
 	waitState(t, b, "no session", func(s *session) bool { return s == nil })
 }
 
-// TestEventsToSecondClient: changes made by one client reach another.
+// TestEventsToSecondClient: changes made by one client reach another, but
+// neither the client that made them nor one opened with NoChangeEvents.
 func TestEventsToSecondClient(t *testing.T) {
 	s := startBrickServer(t)
 	a := newTestBrick(t, s.addr, Options{})
 	b := newTestBrick(t, s.addr, Options{})
+	q := newTestBrick(t, s.addr, Options{NoChangeEvents: true})
 	events := make(chan fop.Event, 100)
 	b.Watch(func(ev fop.Event) { events <- ev })
 	mine := make(chan fop.Event, 100)
 	a.Watch(func(ev fop.Event) { mine <- ev })
+	quiet := make(chan fop.Event, 100)
+	q.Watch(func(ev fop.Event) { quiet <- ev })
 
 	e, f, err := a.Create(bg, fop.RootGfid, "new", syscall.O_RDWR, newInode(0o644))
 	if err != nil {
@@ -257,6 +261,13 @@ func TestEventsToSecondClient(t *testing.T) {
 	case ev := <-mine:
 		t.Fatalf("the writer got its own event %+v", ev)
 	default:
+	}
+	// The brick queues an event for every session at once; give the quiet
+	// client's stream time to deliver one it should not have had.
+	select {
+	case ev := <-quiet:
+		t.Fatalf("the NoChangeEvents client got %+v", ev)
+	case <-time.After(200 * time.Millisecond):
 	}
 }
 
