@@ -15,7 +15,7 @@ const maxMsgSize = 8 << 20
 // messages, flow-control windows and buffers sized for 1 MiB writes (the
 // defaults, a 64 KiB window grown by estimation and 32 KiB buffers, cost a
 // window update and several syscalls per write; the client sets the same
-// on its side, mount/stack.go), and keepalive that notices a dead client
+// on its side, mount/client/brick.go), and keepalive that notices a dead client
 // within seconds and lets clients ping every second.
 func ServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{

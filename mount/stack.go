@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/grpc"
-
 	"github.com/mortarfs/mortar/mount/afr"
 	"github.com/mortarfs/mortar/mount/client"
 	"github.com/mortarfs/mortar/mount/dht"
@@ -59,10 +57,7 @@ func buildSet(vf *volume.Volfile, set volume.ReplicaSet, o Options, log *slog.Lo
 	// FailFast: an operation on a brick known to be down fails at once with
 	// ENOTCONN, as on GlusterFS, instead of waiting for a reconnect that
 	// may never come; replication skips such bricks anyway.
-	copts := client.Options{Logger: log, FailFast: true, DialOptions: []grpc.DialOption{
-		grpc.WithWriteBufferSize(1 << 20), grpc.WithReadBufferSize(1 << 20),
-		grpc.WithInitialWindowSize(16 << 20), grpc.WithInitialConnWindowSize(32 << 20),
-	}}
+	copts := client.Options{Logger: log, FailFast: true}
 	ss := &setStack{name: set.Name, refs: slices.Clone(set.Bricks), replica: vf.Replica, arbiter: vf.Arbiter, repl: replOptionsOf(o)}
 	kids := make([]fop.Brick, 0, len(set.Bricks))
 	for _, ref := range set.Bricks {

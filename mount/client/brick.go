@@ -83,6 +83,12 @@ func dialOptions(opts Options) []grpc.DialOption {
 		}),
 		grpc.WithConnectParams(grpc.ConnectParams{Backoff: bo, MinConnectTimeout: opts.ConnectTimeout}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.MaxCallSendMsgSize(maxMsg)),
+		// Windows and buffers sized for 1 MiB reads and writes, as the
+		// server's (brickd/options.go): the defaults cost a window update
+		// and several syscalls per call. The self-heal daemon and the heal
+		// command copy data in such chunks too.
+		grpc.WithWriteBufferSize(1 << 20), grpc.WithReadBufferSize(1 << 20),
+		grpc.WithInitialWindowSize(16 << 20), grpc.WithInitialConnWindowSize(32 << 20),
 	}, opts.DialOptions...)
 }
 
