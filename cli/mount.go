@@ -37,6 +37,7 @@ func mountCmd() *command {
 			fs.BoolVar(&foreground, "foreground", false, "stay in the foreground and log to stderr")
 			fs.StringVar(&opts, "o", "", "mount options: attribute-timeout=S,entry-timeout=S,negative-timeout=S,ro,log-file=PATH,log-level=LEVEL,"+
 				"quorum-type=auto|fixed|none,quorum-count=N,stale-reads,favorite-child-policy=size|mtime|majority,post-op-delay=S,"+
+				"write-behind=on|off,write-behind-window-size=BYTES,"+
 				"backup-volfile-servers=HOST2:HOST3 (with HOST:/VOLUME)")
 			fs.StringVar(&name, "volume", "vol", "volume name (for logs and df)")
 		},

@@ -73,6 +73,8 @@ func Mount(ctx context.Context, cfg Config) (*Mounted, error) {
 		FsName:          cfg.Source,
 		Debug:           o.Debug,
 		Logger:          log,
+
+		WriteBehindWindow: o.WriteBehindWindow,
 	})
 	if err != nil {
 		st.close()

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mortarfs/mortar/mount/fusefs"
+	"github.com/mortarfs/mortar/volume"
 )
 
 // Options are the mount options given with -o.
@@ -19,6 +22,9 @@ type Options struct {
 	LogFile         string
 	LogLevel        slog.Level
 	Debug           bool // FUSE request tracing
+	// WriteBehindWindow: bytes of each file's writes answered before
+	// they reach the bricks; 0 is write-behind=off.
+	WriteBehindWindow int
 	// BackupVolfileServers are other servers to fetch the volfile from.
 	BackupVolfileServers []string
 
@@ -37,6 +43,8 @@ func DefaultOptions() Options {
 		EntryTimeout:    time.Second,
 		NegativeTimeout: time.Second,
 		LogLevel:        slog.LevelInfo,
+
+		WriteBehindWindow: fusefs.DefaultWriteBehindWindow,
 	}
 }
 
@@ -84,6 +92,24 @@ func (o *Options) set(key, val string, hasVal bool) error {
 		return o.LogLevel.UnmarshalText([]byte(strings.ToUpper(glusterLevel(val))))
 	case "debug":
 		o.Debug = true
+	case "write-behind":
+		on, ok := boolOption(val)
+		if !hasVal {
+			on, ok = true, true
+		}
+		if !ok {
+			return fmt.Errorf("want on or off")
+		}
+		o.WriteBehindWindow = 0
+		if on {
+			o.WriteBehindWindow = fusefs.DefaultWriteBehindWindow
+		}
+	case "write-behind-window-size":
+		n, err := volume.ParseSize(val)
+		if err != nil {
+			return err
+		}
+		o.WriteBehindWindow = n
 	case "backup-volfile-servers", "backupvolfile-server":
 		o.BackupVolfileServers = splitServers(val)
 	case "quorum-type", "favorite-child-policy", "quorum-count", "stale-reads", "post-op-delay":

@@ -61,3 +61,36 @@ func TestEffectiveOptions(t *testing.T) {
 		t.Errorf("a bad volume option value is reported: %v", err)
 	}
 }
+
+func TestWriteBehindOptions(t *testing.T) {
+	if DefaultOptions().WriteBehindWindow != 4<<20 {
+		t.Fatalf("default window %d", DefaultOptions().WriteBehindWindow)
+	}
+	for in, want := range map[string]int{
+		"write-behind=off":               0,
+		"write-behind=off,write-behind":  4 << 20,
+		"write-behind-window-size=1MB":   1 << 20,
+		"write-behind-window-size=512KB": 512 << 10,
+		"write-behind-window-size=65536": 65536,
+		"write-behind=on":                4 << 20,
+		"write-behind-window-size=0":     0,
+	} {
+		o, err := ParseOptions(DefaultOptions(), in)
+		if err != nil || o.WriteBehindWindow != want {
+			t.Errorf("%s: window %d, %v; want %d", in, o.WriteBehindWindow, err, want)
+		}
+	}
+	for _, bad := range []string{"write-behind=maybe", "write-behind-window-size=2GB", "write-behind-window-size=-1", "write-behind-window-size=big"} {
+		if _, err := ParseOptions(DefaultOptions(), bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+	o, err := DefaultOptions().WithVolumeOptions(map[string]string{"performance.write-behind": "off"})
+	if err != nil || o.WriteBehindWindow != 0 {
+		t.Fatalf("volume option performance.write-behind=off: window %d, %v", o.WriteBehindWindow, err)
+	}
+	o, err = DefaultOptions().WithVolumeOptions(map[string]string{"performance.write-behind-window-size": "8MB"})
+	if err != nil || o.WriteBehindWindow != 8<<20 {
+		t.Fatalf("volume option performance.write-behind-window-size=8MB: window %d, %v", o.WriteBehindWindow, err)
+	}
+}

@@ -152,6 +152,10 @@ func (m *Mounted) applyOptions(o Options) {
 		m.live.SetTimeouts(o.EntryTimeout, o.AttrTimeout, o.NegativeTimeout)
 		m.log.Info("volfile: cache timeouts changed", "entry", o.EntryTimeout, "attribute", o.AttrTimeout, "negative", o.NegativeTimeout)
 	}
+	if o.WriteBehindWindow != old.WriteBehindWindow {
+		m.live.SetWriteBehindWindow(o.WriteBehindWindow)
+		m.log.Info("volfile: write-behind window changed", "bytes", o.WriteBehindWindow)
+	}
 	var remount []string
 	if o.ReadOnly != old.ReadOnly {
 		remount = append(remount, "ro")

@@ -12,15 +12,17 @@ import (
 // carries them under the mount option's key (volume.MountOptions); the
 // gluster names are accepted too. A mount's own -o options override them.
 var volumeOptionKeys = map[string]string{
-	"performance.attribute-timeout": "attribute-timeout",
-	"performance.entry-timeout":     "entry-timeout",
-	"performance.negative-timeout":  "negative-timeout",
-	"cluster.quorum-type":           "quorum-type",
-	"cluster.quorum-count":          "quorum-count",
-	"cluster.favorite-child-policy": "favorite-child-policy",
-	"cluster.post-op-delay-secs":    "post-op-delay",
-	"cluster.stale-reads":           "stale-reads",
-	"features.read-only":            "ro",
+	"performance.attribute-timeout":        "attribute-timeout",
+	"performance.entry-timeout":            "entry-timeout",
+	"performance.negative-timeout":         "negative-timeout",
+	"cluster.quorum-type":                  "quorum-type",
+	"cluster.quorum-count":                 "quorum-count",
+	"cluster.favorite-child-policy":        "favorite-child-policy",
+	"cluster.post-op-delay-secs":           "post-op-delay",
+	"cluster.stale-reads":                  "stale-reads",
+	"features.read-only":                   "ro",
+	"performance.write-behind":             "write-behind",
+	"performance.write-behind-window-size": "write-behind-window-size",
 }
 
 // mountKeys are the mount options a volfile may carry.

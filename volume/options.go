@@ -41,6 +41,10 @@ var optionSpecs = []OptionSpec{
 		Description: "kernel attribute cache timeout of clients, seconds"},
 	{Name: "performance.entry-timeout", Default: "1", Mount: "entry-timeout", check: seconds,
 		Description: "kernel entry cache timeout of clients, seconds"},
+	{Name: "performance.write-behind", Default: "on", Mount: "write-behind", check: onOff,
+		Description: "answer writes once copied, and send them to the bricks in the background (errors reach the next write, fsync or close)"},
+	{Name: "performance.write-behind-window-size", Default: "4MB", Mount: "write-behind-window-size", check: size,
+		Description: "bytes of each file's writes that may be answered before they reach the bricks"},
 	{Name: "performance.negative-timeout", Default: "1", Mount: "negative-timeout", check: seconds,
 		Description: "kernel negative lookup cache timeout of clients, seconds"},
 }
@@ -111,6 +115,48 @@ func oneOf(values ...string) func(string) (string, error) {
 		}
 		return "", fmt.Errorf("want one of %s", strings.Join(values, ", "))
 	}
+}
+
+func onOff(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "on", "yes", "true", "enable", "1":
+		return "on", nil
+	case "off", "no", "false", "disable", "0":
+		return "off", nil
+	}
+	return "", fmt.Errorf("want on or off")
+}
+
+func size(v string) (string, error) {
+	if _, err := ParseSize(v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+// ParseSize parses a byte count of at most 1 GiB with an optional K, M or
+// G suffix (KB, MB, GB too; powers of 1024, as GlusterFS's sizes).
+func ParseSize(s string) (int, error) {
+	num := strings.TrimSuffix(strings.ToUpper(s), "B")
+	mult := 1
+	if n := len(num); n > 0 {
+		switch num[n-1] {
+		case 'K':
+			mult = 1 << 10
+		case 'M':
+			mult = 1 << 20
+		case 'G':
+			mult = 1 << 30
+		}
+		if mult > 1 {
+			num = num[:n-1]
+		}
+	}
+	v, err := strconv.Atoi(num)
+	if err != nil || v < 0 || v > (1<<30)/mult {
+		return 0, fmt.Errorf("want a size such as 4MB, at most 1GB")
+	}
+	return v * mult, nil
 }
 
 func positiveInt(v string) (string, error) {

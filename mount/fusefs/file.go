@@ -16,12 +16,17 @@ import (
 type file struct {
 	n *node
 	f fop.File
+	// behind: writes go through write-behind (writebehind.go).
+	behind bool
+	behindErr
 	// lockKeys are the lock owners that locked through this file;
 	// guarded by the mount's lockTable.
 	lockKeys []lockKey
 }
 
-func newFile(n *node, f fop.File) *file { return &file{n: n, f: f} }
+func newFile(n *node, f fop.File, flags uint32) *file {
+	return &file{n: n, f: f, behind: n.m.behind(flags)}
+}
 
 // openFlags are the open(2) flags passed to the volume: the kernel's,
 // without its internal FMODE_EXEC marker.
@@ -41,6 +46,9 @@ func fopenFlags(flags uint32) uint32 {
 // Open opens a regular file. An open for reading through the page cache
 // may update atime first (atime.go).
 func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	if err := n.settled(ctx, nil); err != nil {
+		return nil, 0, n.m.errno("open", err)
+	}
 	f, err := n.m.vol.Open(ctx, n.gfid, openFlags(flags))
 	if err != nil {
 		return nil, 0, n.m.errno("open", err)
@@ -49,12 +57,15 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 	if n.m.readsCached(flags, fuseFlags) {
 		n.touchAtime(ctx, f)
 	}
-	return newFile(n, f), fuseFlags, 0
+	return newFile(n, f, flags), fuseFlags, 0
 }
 
 // Read fills dest from off. A short read means end of file, as for
 // pread(2) on a regular file.
 func (h *file) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	if err := h.n.settled(ctx, nil); err != nil {
+		return nil, h.n.m.errno("read", err)
+	}
 	c, err := h.f.Read(ctx, dest, off)
 	if err != nil {
 		return nil, h.n.m.errno("read", err)
@@ -62,8 +73,23 @@ func (h *file) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResul
 	return fuse.ReadResultData(dest[:c]), 0
 }
 
-// Write writes data at off.
+// Write writes data at off: behind (writebehind.go), or at once after
+// the writes queued before it. Either way it first answers the error of
+// an earlier write made behind, if one failed.
 func (h *file) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	if err := h.takeBehindErr(); err != nil {
+		return 0, h.n.m.errno("write", err)
+	}
+	if h.behind {
+		if err := h.n.writes.writeBehind(ctx, h, data, off); err != nil {
+			return 0, h.n.m.errno("write", err)
+		}
+		h.n.m.changes.inode(h.n.gfid)
+		return uint32(len(data)), 0
+	}
+	if err := h.n.settled(ctx, nil); err != nil {
+		return 0, h.n.m.errno("write", err)
+	}
 	c, err := h.f.Write(ctx, data, off)
 	if c > 0 {
 		h.n.m.changes.inode(h.n.gfid)
@@ -76,14 +102,32 @@ func (h *file) Write(ctx context.Context, data []byte, off int64) (uint32, sysca
 
 // Fsync flushes the file to stable storage; bit 0 of flags is fdatasync.
 func (h *file) Fsync(ctx context.Context, flags uint32) syscall.Errno {
+	if err := h.n.settled(ctx, h); err != nil {
+		return h.n.m.errno("fsync", err)
+	}
 	if err := h.f.Fsync(ctx, flags&1 != 0); err != nil {
 		return h.n.m.errno("fsync", err)
 	}
 	return 0
 }
 
-// Release is the last close of the open file.
+// Flush is close(2) of one descriptor: it returns once the writes made
+// behind are on the volume, with the error of one of h's that failed.
+// (The lock owner's POSIX locks are released before, lock.go.)
+func (h *file) Flush(ctx context.Context) syscall.Errno {
+	if err := h.n.settled(ctx, h); err != nil {
+		return h.n.m.errno("flush", err)
+	}
+	return 0
+}
+
+// Release is the last close of the open file. Writes made behind and
+// mmap writeback through it are finished first.
 func (h *file) Release(ctx context.Context) syscall.Errno {
+	if err := h.n.settled(ctx, h); err != nil {
+		h.n.m.log.Error("fusefs: a write made behind failed and no close or fsync reported it",
+			"gfid", h.n.gfid.String(), "err", err)
+	}
 	h.n.m.locks.released(h)
 	if err := h.f.Release(ctx); err != nil {
 		return h.n.m.errno("release", err)
@@ -93,6 +137,9 @@ func (h *file) Release(ctx context.Context) syscall.Errno {
 
 // Allocate is fallocate(2).
 func (h *file) Allocate(ctx context.Context, off, size uint64, mode uint32) syscall.Errno {
+	if err := h.n.settled(ctx, nil); err != nil {
+		return h.n.m.errno("fallocate", err)
+	}
 	if err := h.f.Fallocate(ctx, mode, int64(off), int64(size)); err != nil {
 		return h.n.m.errno("fallocate", err)
 	}
@@ -102,6 +149,9 @@ func (h *file) Allocate(ctx context.Context, off, size uint64, mode uint32) sysc
 
 // Lseek answers SEEK_DATA and SEEK_HOLE; the kernel handles the others.
 func (h *file) Lseek(ctx context.Context, off uint64, whence uint32) (uint64, syscall.Errno) {
+	if err := h.n.settled(ctx, nil); err != nil {
+		return 0, h.n.m.errno("lseek", err)
+	}
 	o, err := h.f.Lseek(ctx, int64(off), int(whence))
 	if err != nil {
 		return 0, h.n.m.errno("lseek", err)

@@ -76,8 +76,16 @@ func (t *lockTable) released(f *file) {
 // flush is FLUSH of inode ino by lock owner: close(2) of one descriptor.
 // It releases owner's POSIX locks on the inode, if it took any.
 func (m *mount) flush(ctx context.Context, ino, owner uint64) syscall.Errno {
+	files := m.locks.take(ino, owner)
+	if len(files) > 0 {
+		// The data goes before the locks: a process that takes a lock
+		// next, anywhere, reads what was written under it.
+		if err := files[0].n.settled(ctx, nil); err != nil {
+			return m.errno("flush", err)
+		}
+	}
 	var first error
-	for _, f := range m.locks.take(ino, owner) {
+	for _, f := range files {
 		if err := f.f.Flush(ctx, owner); err != nil && first == nil {
 			first = err
 		}
@@ -157,6 +165,11 @@ func (h *file) setlk(ctx context.Context, owner uint64, lk *fuse.FileLock, flags
 		// Recorded before the call: a lock granted by a call that then
 		// fails (interrupted) must still be released at close.
 		h.n.m.locks.add(owner, h)
+	}
+	// Writes made behind go first: whoever takes a lock after an
+	// unlock (or a downgrade) reads what was written under it.
+	if err := h.n.settled(ctx, nil); err != nil {
+		return h.n.m.errno("setlk", err)
 	}
 	if err := h.f.Setlk(ctx, l, wait); err != nil {
 		return h.n.m.errno("setlk", err)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -36,6 +37,11 @@ type mount struct {
 	noatime atomic.Bool
 	// timeouts are the kernel's cache lifetimes (timeouts.go).
 	timeouts timeouts
+	// behindWG counts the writes made behind not finished yet
+	// (writebehind.go); the mount waits for them when unmounted.
+	behindWG sync.WaitGroup
+	// behindWindow is Options.WriteBehindWindow, changed by Live.
+	behindWindow atomic.Int64
 }
 
 // Mount serves vol at mountpoint and returns once the kernel mount is
@@ -74,6 +80,7 @@ func mountVolume(mountpoint string, vol fop.Volume, opts Options) (*fuse.Server,
 	stop := make(chan struct{})
 	go func() {
 		srv.Wait()
+		m.behindWG.Wait() // released files waited for theirs already
 		close(stop)
 	}()
 	go m.drain(srv, stop)
@@ -96,6 +103,7 @@ func newMount(vol fop.Volume, opts Options) *mount {
 	opts = opts.normalized()
 	m := &mount{vol: vol, opts: opts, log: opts.Logger}
 	m.noatime.Store(opts.NoAtime)
+	m.behindWindow.Store(int64(opts.WriteBehindWindow))
 	m.timeouts.set(opts.EntryTimeout, opts.AttrTimeout, opts.NegativeTimeout)
 	m.inodes.init()
 	m.events.init(eventQueueSize)

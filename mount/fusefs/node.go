@@ -20,6 +20,9 @@ type node struct {
 	caps capCache
 	// times are the times the kernel was last given (atime.go).
 	times seenTimes
+	// writes are the writes answered before they were made
+	// (writebehind.go).
+	writes writeQueue
 }
 
 // caller is the identity a new inode is created for.

@@ -20,11 +20,23 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 }
 
 // entered returns the node of a, a child of n just looked up or created,
-// with its attributes in out.
+// with its attributes in out. A child with writes made behind tells the
+// attributes it has once they are made (writebehind.go): the kernel
+// would otherwise take an older size for the truth.
 func (n *node) entered(ctx context.Context, a *fop.Attr, out *fuse.EntryOut) (*node, syscall.Errno) {
 	child, errno := n.m.inodes.child(ctx, n, a)
 	if errno != 0 {
 		return nil, errno
+	}
+	if child.writes.busy() {
+		if err := child.settled(ctx, nil); err != nil {
+			return nil, n.m.errno("lookup", err)
+		}
+		e, err := n.m.vol.Getattr(ctx, child.gfid)
+		if err != nil {
+			return nil, n.m.errno("lookup", err)
+		}
+		a = &e.Attr
 	}
 	child.tell(&out.Attr, a)
 	return child, 0
@@ -93,7 +105,7 @@ func (n *node) Create(ctx context.Context, name string, flags, mode uint32, out 
 		}
 		return nil, nil, 0, errno
 	}
-	return &child.Inode, newFile(child, f), fopenFlags(flags), 0
+	return &child.Inode, newFile(child, f, flags), fopenFlags(flags), 0
 }
 
 // Unlink removes the name of a non-directory.

@@ -23,6 +23,10 @@ type Options struct {
 	// MaxBackground is the kernel's limit of background requests
 	// (readahead, async writes); 0 means 64.
 	MaxBackground int
+	// WriteBehindWindow is how many bytes of each inode's writes may be
+	// answered before they are made (writebehind.go); 0 turns
+	// write-behind off. DefaultOptions gives DefaultWriteBehindWindow.
+	WriteBehindWindow int
 	// Debug logs every FUSE request and reply.
 	Debug bool
 	// Logger receives the mount's logs; nil means slog.Default().
@@ -31,15 +35,20 @@ type Options struct {
 
 const defaultMaxBackground = 64
 
+// DefaultWriteBehindWindow is the write-behind window of a mount without
+// options: four 1 MiB writes.
+const DefaultWriteBehindWindow = 4 << 20
+
 // DefaultOptions are the options of a mount without -o: one-second
 // caches, as GlusterFS, and access for every user.
 func DefaultOptions() Options {
 	return Options{
-		EntryTimeout:    time.Second,
-		AttrTimeout:     time.Second,
-		NegativeTimeout: time.Second,
-		AllowOther:      true,
-		MaxBackground:   defaultMaxBackground,
+		EntryTimeout:      time.Second,
+		AttrTimeout:       time.Second,
+		NegativeTimeout:   time.Second,
+		AllowOther:        true,
+		MaxBackground:     defaultMaxBackground,
+		WriteBehindWindow: DefaultWriteBehindWindow,
 	}
 }
 
@@ -52,6 +61,9 @@ func (o Options) normalized() Options {
 	}
 	if o.MaxBackground <= 0 {
 		o.MaxBackground = defaultMaxBackground
+	}
+	if o.WriteBehindWindow < 0 {
+		o.WriteBehindWindow = 0
 	}
 	if o.FsName == "" {
 		o.FsName = "mortar"

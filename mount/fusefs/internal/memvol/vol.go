@@ -20,6 +20,8 @@ type Vol struct {
 	inodes map[fop.Gfid]*inode
 	calls  map[string]int64
 	faults map[string]error
+	holds  map[string]chan struct{} // Hold: closed to let calls go
+	held   map[string]int           // calls waiting at a hold
 	sink   func(fop.Event)
 	// lockChange is closed and replaced whenever a lock goes away.
 	lockChange chan struct{}
@@ -42,6 +44,8 @@ func New() *Vol {
 		inodes:     make(map[fop.Gfid]*inode),
 		calls:      make(map[string]int64),
 		faults:     make(map[string]error),
+		holds:      make(map[string]chan struct{}),
+		held:       make(map[string]int),
 		lockChange: make(chan struct{}),
 	}
 	root := v.newInode(fop.RootGfid, syscall.S_IFDIR|0o755, fop.Caller{}, nil)
@@ -90,11 +94,43 @@ func (v *Vol) Watch(fn func(fop.Event)) {
 // Close does nothing.
 func (v *Vol) Close() error { return nil }
 
-// enter counts a call of op and locks the volume; it returns the
-// injected error of op, if any (the volume is then unlocked).
+// Hold makes every call of op wait, from now on, until release is
+// called (once); Held counts the calls waiting.
+func (v *Vol) Hold(op string) (release func()) {
+	gate := make(chan struct{})
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.holds[op] = gate
+	return func() {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		if v.holds[op] == gate {
+			delete(v.holds, op)
+		}
+		close(gate)
+	}
+}
+
+// Held returns how many calls of op wait at a Hold.
+func (v *Vol) Held(op string) int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.held[op]
+}
+
+// enter counts a call of op, waits at its hold if there is one, and
+// locks the volume; it returns the injected error of op, if any (the
+// volume is then unlocked).
 func (v *Vol) enter(op string) error {
 	v.mu.Lock()
 	v.calls[op]++
+	if gate := v.holds[op]; gate != nil {
+		v.held[op]++
+		v.mu.Unlock()
+		<-gate
+		v.mu.Lock()
+		v.held[op]--
+	}
 	if err := v.faults[op]; err != nil {
 		v.mu.Unlock()
 		return err
