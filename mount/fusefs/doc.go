@@ -2,8 +2,8 @@
 // fop.Volume to the kernel through go-fuse's fs API. It owns the kernel
 // side of the client and nothing else: inode numbers, the translation of
 // FUSE requests into fop calls, errno conversion, open file and directory
-// handles, the bookkeeping that close(2) needs for POSIX locks, and kernel
-// cache invalidation driven by the volume's change notifications. Names,
+// handles, write-behind, the bookkeeping that close(2) needs for POSIX
+// locks, and kernel cache invalidation driven by the volume's change notifications. Names,
 // placement, replication and the wire live in the layers below.
 //
 // # Inodes
@@ -32,6 +32,14 @@
 // mtime or size. The kernel writeback cache stays off. Opens with
 // O_APPEND bypass the page cache (FOPEN_DIRECT_IO): the brick appends at
 // its own end of file, which may differ from the kernel's cached size.
+//
+// # Write-behind
+//
+// Writes to files opened without O_SYNC, O_DSYNC, O_DIRECT or O_APPEND
+// are answered once copied and made in the background, in order where
+// they overlap (writebehind.go); everything that must see them waits for
+// the inode's queue first, close(2) included, and a failure reaches the
+// file's next write, fsync or close.
 //
 // # Directories
 //
