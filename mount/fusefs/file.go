@@ -46,9 +46,7 @@ func fopenFlags(flags uint32) uint32 {
 // Open opens a regular file. An open for reading through the page cache
 // may update atime first (atime.go).
 func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
-	if err := n.settled(ctx, nil); err != nil {
-		return nil, 0, n.m.errno("open", err)
-	}
+	n.writes.settle()
 	f, err := n.m.vol.Open(ctx, n.gfid, openFlags(flags))
 	if err != nil {
 		return nil, 0, n.m.errno("open", err)
@@ -63,9 +61,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 // Read fills dest from off. A short read means end of file, as for
 // pread(2) on a regular file.
 func (h *file) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	if err := h.n.settled(ctx, nil); err != nil {
-		return nil, h.n.m.errno("read", err)
-	}
+	h.n.writes.settle()
 	c, err := h.f.Read(ctx, dest, off)
 	if err != nil {
 		return nil, h.n.m.errno("read", err)
@@ -81,15 +77,11 @@ func (h *file) Write(ctx context.Context, data []byte, off int64) (uint32, sysca
 		return 0, h.n.m.errno("write", err)
 	}
 	if h.behind {
-		if err := h.n.writes.writeBehind(ctx, h, data, off); err != nil {
-			return 0, h.n.m.errno("write", err)
-		}
+		h.n.writes.writeBehind(h, data, off)
 		h.n.m.changes.inode(h.n.gfid)
 		return uint32(len(data)), 0
 	}
-	if err := h.n.settled(ctx, nil); err != nil {
-		return 0, h.n.m.errno("write", err)
-	}
+	h.n.writes.settle()
 	c, err := h.f.Write(ctx, data, off)
 	if c > 0 {
 		h.n.m.changes.inode(h.n.gfid)
@@ -102,7 +94,7 @@ func (h *file) Write(ctx context.Context, data []byte, off int64) (uint32, sysca
 
 // Fsync flushes the file to stable storage; bit 0 of flags is fdatasync.
 func (h *file) Fsync(ctx context.Context, flags uint32) syscall.Errno {
-	if err := h.n.settled(ctx, h); err != nil {
+	if err := h.settled(); err != nil {
 		return h.n.m.errno("fsync", err)
 	}
 	if err := h.f.Fsync(ctx, flags&1 != 0); err != nil {
@@ -115,7 +107,7 @@ func (h *file) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 // behind are on the volume, with the error of one of h's that failed.
 // (The lock owner's POSIX locks are released before, lock.go.)
 func (h *file) Flush(ctx context.Context) syscall.Errno {
-	if err := h.n.settled(ctx, h); err != nil {
+	if err := h.settled(); err != nil {
 		return h.n.m.errno("flush", err)
 	}
 	return 0
@@ -124,7 +116,7 @@ func (h *file) Flush(ctx context.Context) syscall.Errno {
 // Release is the last close of the open file. Writes made behind and
 // mmap writeback through it are finished first.
 func (h *file) Release(ctx context.Context) syscall.Errno {
-	if err := h.n.settled(ctx, h); err != nil {
+	if err := h.settled(); err != nil {
 		h.n.m.log.Error("fusefs: a write made behind failed and no close or fsync reported it",
 			"gfid", h.n.gfid.String(), "err", err)
 	}
@@ -137,9 +129,7 @@ func (h *file) Release(ctx context.Context) syscall.Errno {
 
 // Allocate is fallocate(2).
 func (h *file) Allocate(ctx context.Context, off, size uint64, mode uint32) syscall.Errno {
-	if err := h.n.settled(ctx, nil); err != nil {
-		return h.n.m.errno("fallocate", err)
-	}
+	h.n.writes.settle()
 	if err := h.f.Fallocate(ctx, mode, int64(off), int64(size)); err != nil {
 		return h.n.m.errno("fallocate", err)
 	}
@@ -149,9 +139,7 @@ func (h *file) Allocate(ctx context.Context, off, size uint64, mode uint32) sysc
 
 // Lseek answers SEEK_DATA and SEEK_HOLE; the kernel handles the others.
 func (h *file) Lseek(ctx context.Context, off uint64, whence uint32) (uint64, syscall.Errno) {
-	if err := h.n.settled(ctx, nil); err != nil {
-		return 0, h.n.m.errno("lseek", err)
-	}
+	h.n.writes.settle()
 	o, err := h.f.Lseek(ctx, int64(off), int(whence))
 	if err != nil {
 		return 0, h.n.m.errno("lseek", err)

@@ -80,9 +80,7 @@ func (m *mount) flush(ctx context.Context, ino, owner uint64) syscall.Errno {
 	if len(files) > 0 {
 		// The data goes before the locks: a process that takes a lock
 		// next, anywhere, reads what was written under it.
-		if err := files[0].n.settled(ctx, nil); err != nil {
-			return m.errno("flush", err)
-		}
+		files[0].n.writes.settle()
 	}
 	var first error
 	for _, f := range files {
@@ -168,9 +166,7 @@ func (h *file) setlk(ctx context.Context, owner uint64, lk *fuse.FileLock, flags
 	}
 	// Writes made behind go first: whoever takes a lock after an
 	// unlock (or a downgrade) reads what was written under it.
-	if err := h.n.settled(ctx, nil); err != nil {
-		return h.n.m.errno("setlk", err)
-	}
+	h.n.writes.settle()
 	if err := h.f.Setlk(ctx, l, wait); err != nil {
 		return h.n.m.errno("setlk", err)
 	}

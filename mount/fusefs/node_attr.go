@@ -14,9 +14,7 @@ import (
 // Getattr is stat(2). The kernel sends no file handle worth using: the
 // volume answers by gfid, open or not.
 func (n *node) Getattr(ctx context.Context, _ fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if err := n.settled(ctx, nil); err != nil {
-		return n.m.errno("getattr", err)
-	}
+	n.writes.settle()
 	e, err := n.m.vol.Getattr(ctx, n.gfid)
 	if err != nil {
 		return n.m.errno("getattr", err)
@@ -32,9 +30,7 @@ func (n *node) Setattr(ctx context.Context, _ fs.FileHandle, in *fuse.SetAttrIn,
 		return n.Getattr(ctx, nil, out)
 	}
 	defer n.caps.invalidate()
-	if err := n.settled(ctx, nil); err != nil {
-		return n.m.errno("setattr", err)
-	}
+	n.writes.settle()
 	a, err := n.m.vol.Setattr(ctx, n.gfid, s)
 	if err != nil {
 		return n.m.errno("setattr", err)

@@ -29,9 +29,7 @@ func (n *node) entered(ctx context.Context, a *fop.Attr, out *fuse.EntryOut) (*n
 		return nil, errno
 	}
 	if child.writes.busy() {
-		if err := child.settled(ctx, nil); err != nil {
-			return nil, n.m.errno("lookup", err)
-		}
+		child.writes.settle()
 		e, err := n.m.vol.Getattr(ctx, child.gfid)
 		if err != nil {
 			return nil, n.m.errno("lookup", err)

@@ -71,21 +71,18 @@ func (l *Live) SetWriteBehindWindow(bytes int) {
 
 // writeBehind queues a copy of data for writing at off through h, after
 // waiting for room in the window.
-func (q *writeQueue) writeBehind(ctx context.Context, h *file, data []byte, off int64) error {
+func (q *writeQueue) writeBehind(h *file, data []byte, off int64) {
 	window := int(h.n.m.behindWindow.Load())
 	w := &behindWrite{h: h, off: off, data: append([]byte(nil), data...)}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for q.bytes > 0 && q.bytes+len(data) > window {
-		if err := q.waitLocked(ctx); err != nil {
-			return err
-		}
+		q.waitLocked()
 	}
 	q.queued = append(q.queued, w)
 	q.bytes += len(data)
 	h.n.m.behindWG.Add(1)
 	q.dispatchLocked()
-	return nil
 }
 
 // dispatchLocked starts the queued writes that may start. q.mu is held.
@@ -138,32 +135,30 @@ func (q *writeQueue) send(w *behindWrite) {
 }
 
 // waitLocked waits for a write to end; q.mu is held, and released while
-// waiting.
-func (q *writeQueue) waitLocked(ctx context.Context) error {
+// waiting. The wait ignores interrupts on purpose: the kernel interrupts
+// a request for any signal with a handler (the Go runtime's preemption
+// signal among them), and close(2) or write(2) failing with EINTR would
+// lose nothing yet make most programs give up. The wait is bounded by the
+// write under way, which the volume ends within its own bounds (a dead
+// brick is given up within seconds).
+func (q *writeQueue) waitLocked() {
 	if q.wake == nil {
 		q.wake = make(chan struct{})
 	}
 	wake := q.wake
 	q.mu.Unlock()
-	defer q.mu.Lock()
-	select {
-	case <-wake:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	<-wake
+	q.mu.Lock()
 }
 
-// settle waits until every write of the inode is made.
-func (q *writeQueue) settle(ctx context.Context) error {
+// settle waits until every write of the inode is made (not ended by an
+// interrupt, see waitLocked).
+func (q *writeQueue) settle() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for q.bytes > 0 {
-		if err := q.waitLocked(ctx); err != nil {
-			return err
-		}
+		q.waitLocked()
 	}
-	return nil
 }
 
 // busy reports whether the inode has writes not made yet.
@@ -197,14 +192,9 @@ func (h *file) takeBehindErr() error {
 	return err
 }
 
-// settled waits for the writes of n, and returns the error of h's that
-// failed (if h is not nil).
-func (n *node) settled(ctx context.Context, h *file) error {
-	if err := n.writes.settle(ctx); err != nil {
-		return err
-	}
-	if h == nil {
-		return nil
-	}
+// settled waits for the writes of h's inode, and returns the error of
+// h's that failed.
+func (h *file) settled() error {
+	h.n.writes.settle()
 	return h.takeBehindErr()
 }

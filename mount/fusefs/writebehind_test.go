@@ -3,7 +3,9 @@ package fusefs
 import (
 	"bytes"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"testing"
@@ -208,4 +210,37 @@ func TestWriteBehindBeforeUnlock(t *testing.T) {
 	if n := vol.Calls("Write"); n != 1 {
 		t.Fatalf("volume writes: %d", n)
 	}
+}
+
+// The kernel interrupts a request for any signal with a handler (the Go
+// runtime's preemption among them); close(2) waiting for writes made
+// behind must not fail with EINTR for that.
+func TestWriteBehindCloseIgnoresInterrupts(t *testing.T) {
+	dir, vol := mountVol(t, testOptions())
+	release := vol.Hold("Write")
+	fd := writeHeld(t, filepath.Join(dir, "f"), []byte("data"), release, 0)
+	eventually(t, "the write reaches the volume", func() bool { return vol.Held("Write") == 1 })
+
+	sigs := make(chan os.Signal, 64)
+	signal.Notify(sigs, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
+	tid := make(chan int, 1)
+	closed := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tid <- unix.Gettid()
+		closed <- unix.Close(fd)
+	}()
+	closer := <-tid
+	for range 50 {
+		_ = unix.Tgkill(os.Getpid(), closer, syscall.SIGUSR1)
+		if err, ok := returnsWithin(closed, 2*time.Millisecond); ok {
+			release()
+			t.Fatalf("close returned (%v) while its write was held", err)
+		}
+	}
+	release()
+	must(t, "close, interrupted while it waited for its write", <-closed)
+	eventually(t, "the signals reach the process", func() bool { return len(sigs) > 0 })
 }
