@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/mortarfs/mortar/mount/fop"
+	"github.com/mortarfs/mortar/proto/brickcodec"
 	"github.com/mortarfs/mortar/proto/brickpb"
 	"github.com/mortarfs/mortar/volume"
 )
@@ -89,7 +90,7 @@ func dialOptions(opts Options) []grpc.DialOption {
 		// command copy data in such chunks too.
 		grpc.WithWriteBufferSize(1 << 20), grpc.WithReadBufferSize(1 << 20),
 		grpc.WithInitialWindowSize(16 << 20), grpc.WithInitialConnWindowSize(32 << 20),
-	}, opts.DialOptions...)
+	}, append(brickcodec.DialOptions(), opts.DialOptions...)...)
 }
 
 // Name is the brick's address and name, for logs.

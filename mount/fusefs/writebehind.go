@@ -44,6 +44,29 @@ type behindWrite struct {
 	h    *file
 	off  int64
 	data []byte
+	buf  *[]byte // data's buffer, from behindBufs; nil for small writes
+}
+
+// behindBufs are the buffers of large writes made behind: a fresh 1 MiB
+// allocation per write is garbage the Go runtime hands back to the kernel
+// and faults in again, which costs more than the copy.
+var behindBufs = sync.Pool{New: func() any {
+	b := make([]byte, 0, behindBufSize)
+	return &b
+}}
+
+const (
+	behindBufSize = 1 << 20  // FUSE's largest write
+	behindPooled  = 64 << 10 // writes from this size use behindBufs
+)
+
+// copyData returns a copy of data, in a pooled buffer if it is large.
+func copyData(data []byte) ([]byte, *[]byte) {
+	if len(data) < behindPooled || len(data) > behindBufSize {
+		return append([]byte(nil), data...), nil
+	}
+	buf := behindBufs.Get().(*[]byte)
+	return append((*buf)[:0], data...), buf
 }
 
 func (w *behindWrite) end() int64 { return w.off + int64(len(w.data)) }
@@ -73,7 +96,8 @@ func (l *Live) SetWriteBehindWindow(bytes int) {
 // waiting for room in the window.
 func (q *writeQueue) writeBehind(h *file, data []byte, off int64) {
 	window := int(h.n.m.behindWindow.Load())
-	w := &behindWrite{h: h, off: off, data: append([]byte(nil), data...)}
+	w := &behindWrite{h: h, off: off}
+	w.data, w.buf = copyData(data)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for q.bytes > 0 && q.bytes+len(data) > window {
@@ -127,6 +151,9 @@ func (q *writeQueue) send(w *behindWrite) {
 		}
 	}
 	q.bytes -= len(w.data)
+	if w.buf != nil {
+		behindBufs.Put(w.buf)
+	}
 	if q.wake != nil {
 		close(q.wake)
 		q.wake = nil
