@@ -6,12 +6,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mortarfs/mortar/mount/fusefs/internal/memvol"
 )
 
 // writeHeld creates p on a mount whose volume holds every Write, and
@@ -49,13 +50,22 @@ func returnsWithin[T any](ch <-chan T, d time.Duration) (T, bool) {
 	}
 }
 
-func TestWriteBehindAnswersFirstAndStatWaits(t *testing.T) {
+// mountHeldWrite mounts a volume that holds every Write, and writes data
+// behind to a new file: it returns the file's path, the descriptor, and
+// the release of the hold, with the write waiting at the volume.
+func mountHeldWrite(t *testing.T, data string) (string, *memvol.Vol, int, func()) {
+	t.Helper()
 	dir, vol := mountVol(t, testOptions())
 	p := filepath.Join(dir, "f")
 	release := vol.Hold("Write")
-	fd := writeHeld(t, p, []byte("written behind"), release, 0)
-	defer unix.Close(fd)
+	fd := writeHeld(t, p, []byte(data), release, 0)
 	eventually(t, "the write reaches the volume", func() bool { return vol.Held("Write") == 1 })
+	return p, vol, fd, release
+}
+
+func TestWriteBehindAnswersFirstAndStatWaits(t *testing.T) {
+	p, _, fd, release := mountHeldWrite(t, "written behind")
+	defer unix.Close(fd)
 
 	type stat struct {
 		size int64
@@ -186,17 +196,10 @@ func TestWriteBehindKeepsOverlappingWritesInOrder(t *testing.T) {
 }
 
 func TestWriteBehindBeforeUnlock(t *testing.T) {
-	dir, vol := mountVol(t, testOptions())
-	p := filepath.Join(dir, "f")
-	release := vol.Hold("Write")
-	fd := writeHeld(t, p, []byte("under the lock"), release, 0)
+	_, vol, fd, release := mountHeldWrite(t, "under the lock")
 	defer unix.Close(fd)
-	eventually(t, "the write reaches the volume", func() bool { return vol.Held("Write") == 1 })
-	var wg sync.WaitGroup
 	unlocked := make(chan error, 1)
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
 		lk := unix.Flock_t{Type: unix.F_UNLCK, Whence: 0}
 		unlocked <- unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lk)
 	}()
@@ -205,7 +208,6 @@ func TestWriteBehindBeforeUnlock(t *testing.T) {
 		t.Fatalf("unlock answered before the data written under the lock was made")
 	}
 	release()
-	wg.Wait()
 	must(t, "unlock", <-unlocked)
 	if n := vol.Calls("Write"); n != 1 {
 		t.Fatalf("volume writes: %d", n)
