@@ -95,6 +95,7 @@ func (n *node) Link(ctx context.Context, target fs.InodeEmbedder, name string, o
 // O_TRUNC, O_APPEND, O_DIRECT, ...) go to the volume unchanged.
 func (n *node) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
 	in := n.m.newInode(ctx, syscall.S_IFREG|mode&07777, 0)
+	mgen := n.m.capGen.Load()
 	e, f, err := n.m.vol.Create(ctx, n.gfid, name, openFlags(flags), in)
 	child, errno := n.created(ctx, name, e, err, "create", out)
 	if errno != 0 {
@@ -102,6 +103,10 @@ func (n *node) Create(ctx context.Context, name string, flags, mode uint32, out 
 			n.m.releaseQuietly(ctx, f)
 		}
 		return nil, nil, 0, errno
+	}
+	if e.Gfid == in.Gfid {
+		// A new file: its first write(2) need not ask for capabilities.
+		child.caps.bornAbsent(mgen)
 	}
 	return &child.Inode, newFile(child, f, flags), fopenFlags(flags), 0
 }

@@ -52,6 +52,18 @@ func (c *capCache) put(gen, mgen uint64, value []byte, err error) {
 	}
 }
 
+// bornAbsent records that a file this client just created has no
+// capability: a new inode has no xattrs but the ones its creator sets.
+// mgen is the mount generation read before the create; an invalidation
+// since the node was made wins.
+func (c *capCache) bornAbsent(mgen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == 0 && !c.valid {
+		c.valid, c.mgen, c.value = true, mgen, nil
+	}
+}
+
 func (c *capCache) invalidate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

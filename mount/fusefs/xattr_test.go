@@ -148,7 +148,8 @@ func TestErrorsOfEveryKindReachTheCaller(t *testing.T) {
 }
 
 // The kernel asks for security.capability before every write(2); the
-// answer is cached, so small writes cost no extra round trip.
+// answer is cached, and known for a file the mount just created, so small
+// writes cost no extra round trip, not even the first.
 func TestSmallWritesDoNotReadCapabilities(t *testing.T) {
 	dir, vol := mountVol(t, testOptions())
 	f, err := os.Create(filepath.Join(dir, "f"))
@@ -159,7 +160,7 @@ func TestSmallWritesDoNotReadCapabilities(t *testing.T) {
 		_, err := f.Write([]byte("x"))
 		must(t, "write", err)
 	}
-	if got := vol.Calls("Getxattr") - before; got > 1 {
+	if got := vol.Calls("Getxattr") - before; got > 0 {
 		t.Fatalf("100 writes made %d Getxattr calls", got)
 	}
 	must(t, "set capability", unix.Fsetxattr(int(f.Fd()), "security.capability", []byte{1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 0))
