@@ -64,7 +64,7 @@ func (r *rpc) Session(req *brickpb.SessionRequest, stream grpc.ServerStreamingSe
 	info := b.fs.Info()
 	b.log.Info("session started", "brick", b.name, "session", se.id, "client", se.client, "change_events", !se.quiet)
 	defer b.log.Info("session ended", "brick", b.name, "session", se.id, "client", se.client)
-	err := stream.Send(&brickpb.Event{Kind: brickpb.EventKind_EVENT_SESSION, Session: se.id, BrickId: info.BrickID, VolumeId: info.VolumeID})
+	err := stream.Send(&brickpb.Event{Kind: brickpb.EventKind_EVENT_SESSION, Session: se.id, BrickId: info.BrickID, VolumeId: info.VolumeID, Features: brickpb.ServerFeatures})
 	if err != nil {
 		return err
 	}

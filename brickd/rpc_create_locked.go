@@ -15,30 +15,27 @@ import (
 // requested gfid before the name exists, so no other client can get in
 // between; when the call does not make the file (it existed, or failed)
 // the lock is given back and nothing is marked.
-func (se *session) createLocked(p gfid.Gfid, name string, flags int, n posix.NewInode, req *brickpb.CreateRequest) (posix.Attr, uint64, bool, error) {
+func (se *session) createLocked(p gfid.Gfid, name string, flags int, n posix.NewInode, req *brickpb.CreateRequest) (a posix.Attr, fd uint64, locked, made bool, err error) {
 	domain := req.GetLockDomain()
 	if len(domain) > maxDomain {
-		return posix.Attr{}, 0, false, syscall.EINVAL
+		return posix.Attr{}, 0, false, false, syscall.EINVAL
 	}
-	deltas := make([]posix.PendingDelta, 0, len(req.GetPending()))
-	for _, d := range req.GetPending() {
-		deltas = append(deltas, posix.PendingDelta{BrickID: d.GetBrickId(), Data: d.GetData(), Metadata: d.GetMetadata(), Entry: d.GetEntry()})
-	}
+	deltas := parseDeltas(req.GetPending())
 	key := locks.Key{Space: locks.Inode, Gfid: n.Gfid, Domain: domain}
 	lk := locks.Lock{Type: locks.Write, End: locks.ToEOF, Owner: locks.Owner{Session: se.id, ID: req.GetLockOwner()}}
 	if err := se.brick.locks.Set(context.Background(), key, lk, false); err != nil {
 		// Somebody holds a lock on a gfid nobody should know yet.
-		return posix.Attr{}, 0, false, err
+		return posix.Attr{}, 0, false, false, err
 	}
 	se.afterGrant(nil)
 	giveBack := func() {
 		lk.Type = locks.Unlock
 		_ = se.brick.locks.Set(context.Background(), key, lk, false)
 	}
-	a, fd, made, err := se.create(p, name, flags, n)
+	a, fd, made, err = se.create(p, name, flags, n)
 	if err != nil || !made {
 		giveBack()
-		return a, fd, false, err
+		return a, fd, false, made, err
 	}
 	if len(deltas) > 0 {
 		if _, err := se.brick.fs.Xattrop(n.Gfid, deltas); err != nil {
@@ -46,8 +43,8 @@ func (se *session) createLocked(p gfid.Gfid, name string, flags int, n posix.New
 			// let the client take the lock and mark the usual way.
 			se.brick.log.Warn("cannot mark a new file", "brick", se.brick.name, "gfid", n.Gfid, "err", err)
 			giveBack()
-			return a, fd, false, nil
+			return a, fd, false, true, nil
 		}
 	}
-	return a, fd, true, nil
+	return a, fd, true, true, nil
 }

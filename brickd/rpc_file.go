@@ -46,22 +46,31 @@ func (se *session) addFile(f *posix.File) (uint64, error) {
 
 func (r *rpc) Create(_ context.Context, req *brickpb.CreateRequest) (*brickpb.CreateReply, error) {
 	return call(r, req.GetSession(), func(se *session) *brickpb.CreateReply {
-		var a posix.Attr
+		var a, pa posix.Attr
 		var fd uint64
-		var locked bool
+		var locked, made bool
 		p, err := parseGfid(req.GetParent())
 		if err == nil {
 			var n posix.NewInode
 			if n, err = newInode(req.GetGfid(), req.GetMode(), req.GetCaller()); err == nil {
 				n.Umask = req.GetUmask()
 				if req.GetLockDomain() == "" {
-					a, fd, _, err = se.create(p, string(req.GetName()), int(req.GetFlags()), n)
+					a, fd, made, err = se.create(p, string(req.GetName()), int(req.GetFlags()), n)
 				} else {
-					a, fd, locked, err = se.createLocked(p, string(req.GetName()), int(req.GetFlags()), n, req)
+					a, fd, locked, made, err = se.createLocked(p, string(req.GetName()), int(req.GetFlags()), n, req)
 				}
 			}
 		}
-		return &brickpb.CreateReply{Errno: se.errno("create", err), Attr: attrIf(a, err), Fd: fd, Locked: locked}
+		rep := &brickpb.CreateReply{Errno: se.errno("create", err), Attr: attrIf(a, err), Fd: fd, Locked: locked}
+		if made && req.GetEntryUnlockDomain() != "" {
+			rep.EntryUnlocked = se.entryUnlock(p, string(req.GetName()), req.GetEntryUnlockDomain(), req.GetEntryUnlockOwner())
+		}
+		if made {
+			var perr error
+			pa, perr = se.brick.fs.Getattr(p)
+			rep.ParentAttr = attrIf(pa, perr)
+		}
+		return rep
 	})
 }
 

@@ -114,9 +114,19 @@ func (r *rpc) Inodelk(ctx context.Context, req *brickpb.InodelkRequest) (*brickp
 		if err == nil {
 			g, err = se.lockedInode(req.GetGfid(), req.GetDomain(), lk.Type != locks.Unlock)
 		}
+		if err == nil && len(req.GetPostOp()) > 0 && lk.Type != locks.Unlock {
+			err = syscall.EINVAL // a post-op ends a transaction: unlock only
+		}
+		var postErr error
+		if err == nil && len(req.GetPostOp()) > 0 {
+			_, postErr = se.brick.fs.Xattrop(g, parseDeltas(req.GetPostOp()))
+		}
 		if err == nil {
 			lk.Owner = locks.Owner{Session: se.id, ID: req.GetLock().GetOwner()}
 			_, err = se.lockRequest(ctx, locks.Key{Space: locks.Inode, Gfid: g, Domain: req.GetDomain()}, lk, req.GetCmd())
+		}
+		if err == nil {
+			err = postErr
 		}
 		return &brickpb.Reply{Errno: se.errno("inodelk", err)}
 	})
@@ -158,16 +168,22 @@ func (r *rpc) Entrylk(ctx context.Context, req *brickpb.EntrylkRequest) (*brickp
 	})
 }
 
+// entryUnlock releases the session's entry lock on (parent, name) in
+// domain for owner, and reports whether it could.
+func (se *session) entryUnlock(parent gfid.Gfid, name, domain string, owner uint64) bool {
+	if len(domain) > maxDomain {
+		return false
+	}
+	el := locks.EntryLock{Name: name, Type: locks.Unlock, Owner: locks.Owner{Session: se.id, ID: owner}}
+	return se.brick.locks.SetEntry(context.Background(), locks.Key{Space: locks.Entry, Gfid: parent, Domain: domain}, el, false) == nil
+}
+
 func (r *rpc) Xattrop(_ context.Context, req *brickpb.XattropRequest) (*brickpb.XattropReply, error) {
 	return call(r, req.GetSession(), func(se *session) *brickpb.XattropReply {
 		var out []posix.Pending
 		g, err := parseGfid(req.GetGfid())
 		if err == nil {
-			deltas := make([]posix.PendingDelta, 0, len(req.GetDeltas()))
-			for _, d := range req.GetDeltas() {
-				deltas = append(deltas, posix.PendingDelta{BrickID: d.GetBrickId(), Data: d.GetData(), Metadata: d.GetMetadata(), Entry: d.GetEntry()})
-			}
-			out, err = se.brick.fs.Xattrop(g, deltas)
+			out, err = se.brick.fs.Xattrop(g, parseDeltas(req.GetDeltas()))
 		}
 		rep := &brickpb.XattropReply{Errno: se.errno("xattrop", err)}
 		if err == nil {
@@ -175,4 +191,14 @@ func (r *rpc) Xattrop(_ context.Context, req *brickpb.XattropRequest) (*brickpb.
 		}
 		return rep
 	})
+}
+
+// parseDeltas converts changelog deltas from the wire; Xattrop checks
+// their brick ids.
+func parseDeltas(wire []*brickpb.PendingDelta) []posix.PendingDelta {
+	deltas := make([]posix.PendingDelta, 0, len(wire))
+	for _, d := range wire {
+		deltas = append(deltas, posix.PendingDelta{BrickID: d.GetBrickId(), Data: d.GetData(), Metadata: d.GetMetadata(), Entry: d.GetEntry()})
+	}
+	return deltas
 }

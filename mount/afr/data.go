@@ -40,8 +40,7 @@ func (s *Set) takeData(ctx context.Context, g fop.Gfid) (dataTake, error) {
 	marked, pending, perrs := s.preOpData(ctx, g, ids, locked)
 	undo := func(err error) (dataTake, error) {
 		ctx := context.WithoutCancel(ctx)
-		s.postOp(ctx, []fop.Gfid{g}, decrements(Data, ids, nil), marked)
-		s.unlockAll(ctx, ts, locked, owner)
+		s.postOpUnlock(ctx, ts[0], decrements(Data, ids, nil), marked, locked, owner)
 		return dataTake{}, err
 	}
 	if !s.quorum.met(marked) {

@@ -304,8 +304,7 @@ func (e *eagerLock) release() {
 	e.mu.Unlock()
 	s := e.t.s
 	ctx := context.Background()
-	s.postOp(ctx, []fop.Gfid{gfid}, decrements(Data, ids, ok), marked)
-	s.unlockAll(ctx, []lockTarget{inodeLock(gfid, DataDomain)}, locked, owner)
+	s.postOpUnlock(ctx, inodeLock(gfid, DataDomain), decrements(Data, ids, ok), marked, locked, owner)
 	e.mu.Lock()
 	e.drain = false
 	e.locked, e.marked, e.failed = nil, nil, nil

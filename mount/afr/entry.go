@@ -15,12 +15,17 @@ import (
 // entryTxn runs op on every brick as an entry transaction on names
 // (parent, name pairs), marking their parents.
 func (s *Set) entryTxn(ctx context.Context, op string, names []entryName, fn func(ctx context.Context, i int) error) ([]bool, error) {
+	return s.transact(ctx, newEntryTxn(op, names, fn))
+}
+
+// newEntryTxn returns the entry transaction of entryTxn.
+func newEntryTxn(op string, names []entryName, fn func(ctx context.Context, i int) error) *txn {
 	t := &txn{name: op, kind: Entry, op: fn}
 	for _, n := range names {
 		t.locks = append(t.locks, entryLock(n.parent, n.name))
 		t.marks = append(t.marks, n.parent)
 	}
-	return s.transact(ctx, t)
+	return t
 }
 
 // newEntry runs an entry transaction that makes the inode (parent,
@@ -144,15 +149,28 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 	ents := make([]fop.Entry, len(s.kids))
 	files := make([]fop.File, len(s.kids))
 	fw := s.firstWindow(ctx, in.Gfid, flags)
-	ok, err := s.entryTxn(ctx, "create", []entryName{{parent, name}}, func(ctx context.Context, i int) error {
+	unlocks := make([]*fop.EntryUnlock, len(s.kids))
+	var t *txn
+	t = newEntryTxn("create", []entryName{{parent, name}}, func(ctx context.Context, i int) error {
 		kin := in
 		if fw != nil {
 			kin.Lock = fw.asks[i]
+		}
+		if t.optimistic {
+			// No post-op follows a create that succeeds everywhere: the
+			// brick can let go of the entry lock as soon as it made the
+			// file. Where it fails, the lock stays for the post-op.
+			unlocks[i] = &fop.EntryUnlock{Domain: EntryDomain, Owner: t.owner}
+			kin.EntryUnlock = unlocks[i]
 		}
 		e, f, err := s.kids[i].Create(ctx, parent, name, flags&^syscall.O_TRUNC, kin)
 		ents[i], files[i] = e, f
 		return err
 	})
+	t.create = true
+	t.released = func(i int) bool { return unlocks[i] != nil && unlocks[i].Done }
+	seq := s.parents.begin(parent)
+	ok, err := s.transact(ctx, t)
 	e := ents[max(s.pickOK(in.Gfid, ok), 0)]
 	if err == nil {
 		err = sameGfid(ents, ok, e.Gfid)
@@ -164,6 +182,9 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 	}
 	if e.Gfid == in.Gfid {
 		s.freshInode(e.Gfid, ok, e.Mode)
+		s.keepParent(parent, seq, ents, ok)
+	} else {
+		s.parents.changed(parent) // the create made nothing: keep nothing
 	}
 	fw.open(ctx)
 	f := s.newFile(e.Gfid, flags, files)
@@ -177,6 +198,29 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 	}
 	e.Pending = nil
 	return e, f, nil
+}
+
+// keepParent keeps the parent's attributes after a create that began at
+// seq, as the brick a getattr of the parent reads now reported them.
+func (s *Set) keepParent(parent fop.Gfid, seq uint64, ents []fop.Entry, ok []bool) {
+	h, known := s.health.get(parent)
+	if !known {
+		return
+	}
+	cands, err := h.readable(readAttr, s.arbiter)
+	if err != nil {
+		return
+	}
+	up := s.connected()
+	for _, i := range s.spread(parent, cands) {
+		if !up[i] {
+			continue
+		}
+		if ok[i] && ents[i].Parent != nil {
+			s.parents.keep(parent, seq, *ents[i].Parent)
+		}
+		return
+	}
 }
 
 // sameGfid checks that every brick in ok answered with gfid g.

@@ -84,7 +84,6 @@ func (fw *firstWindow) giveBack(ctx context.Context) {
 	s, g, t := fw.s, fw.g, fw.take
 	ctx = context.WithoutCancel(ctx)
 	s.bg.run(func() {
-		s.postOp(ctx, []fop.Gfid{g}, decrements(Data, t.ids, nil), got)
-		s.unlockAll(ctx, []lockTarget{inodeLock(g, DataDomain)}, got, t.owner)
+		s.postOpUnlock(ctx, inodeLock(g, DataDomain), decrements(Data, t.ids, nil), got, got, t.owner)
 	})
 }

@@ -14,6 +14,9 @@ import (
 // metadata and, for a file, good data (its size): never the arbiter for
 // a file's size. Metadata split-brain is EIO.
 func (s *Set) Getattr(ctx context.Context, g fop.Gfid) (fop.Entry, error) {
+	if a, ok := s.parents.take(g); ok {
+		return fop.Entry{Attr: a}, nil // a directory this set just made a file in
+	}
 	var out fop.Entry
 	err := s.read(ctx, g, readAttr, func(i int) error {
 		e, err := s.kids[i].Getattr(ctx, g)

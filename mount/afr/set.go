@@ -21,6 +21,7 @@ type Set struct {
 
 	sink     atomic.Pointer[func(fop.Event)]
 	health   *healthCache
+	parents  *parentAttrs
 	eager    *eagerTable
 	ids      *idBook
 	busy     busyTable
@@ -52,6 +53,7 @@ func New(children []fop.Brick, opts Options) (*Set, error) {
 		quorum:  quorum{kind: opts.QuorumType, count: opts.QuorumCount, n: len(children)},
 		log:     opts.Logger.With("layer", "afr", "set", opts.Name),
 		health:  newHealthCache(defaultHealthCacheSize),
+		parents: newParentAttrs(),
 	}
 	if opts.Arbiter {
 		s.arbiter = len(children) - 1
@@ -89,11 +91,14 @@ func (s *Set) onEvent(_ int, ev fop.Event) {
 		return
 	case fop.EventOverflow:
 		s.health.clear()
+		s.parents.clear()
 		s.eager.contendedAll() // contention events may have been lost
 	case fop.EventInode:
 		s.health.forget(ev.Gfid)
+		s.parents.changed(ev.Gfid)
 	case fop.EventEntry:
 		s.health.forget(ev.Parent)
+		s.parents.changed(ev.Parent)
 	}
 	if fn := s.sink.Load(); fn != nil {
 		(*fn)(ev)

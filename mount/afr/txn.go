@@ -2,6 +2,7 @@ package afr
 
 import (
 	"context"
+	"slices"
 
 	"github.com/mortarfs/mortar/mount/fop"
 )
@@ -18,6 +19,18 @@ type txn struct {
 	// for data).
 	op   func(ctx context.Context, i int) error
 	skip func(i int) bool
+	// create: the operation is a create, which keeps the parent's
+	// attributes itself (dirattr.go); any other changes what is kept of
+	// the inodes it marks.
+	create bool
+	// released(i), when set, says that the operation released the
+	// transaction's locks on brick i itself (a create asked to).
+	released func(i int) bool
+
+	// Set by beginTxn for op: the lock owner, and whether the
+	// transaction is optimistic (its locks may go with the operation).
+	owner      uint64
+	optimistic bool
 }
 
 // transact runs t: lock, pre-op (+1 for every brick on every locked
@@ -37,6 +50,16 @@ type txn struct {
 // post-op leaves a divergence no counter records (an index or full crawl
 // of the heal engine merges it).
 func (s *Set) transact(ctx context.Context, t *txn) ([]bool, error) {
+	if !t.create {
+		for _, g := range t.marks {
+			s.parents.changed(g)
+		}
+		defer func() {
+			for _, g := range t.marks {
+				s.parents.changed(g)
+			}
+		}()
+	}
 	r, err := s.beginTxn(ctx, t)
 	if err != nil {
 		return nil, err
@@ -47,6 +70,12 @@ func (s *Set) transact(ctx context.Context, t *txn) ([]bool, error) {
 		}
 		return t.op(ctx, i)
 	})
+	if t.released != nil {
+		r.locked = slices.Clone(r.locked) // marked may be the same slice
+		for i := range r.locked {
+			r.locked[i] = r.locked[i] && !t.released(i)
+		}
+	}
 	return s.completeTxn(ctx, r, errs)
 }
 
@@ -72,6 +101,7 @@ func (s *Set) beginTxn(ctx context.Context, t *txn) (*txnRun, error) {
 		return nil, errNoQuorum
 	}
 	r := &txnRun{t: t, ids: ids, ts: sortTargets(t.locks), owner: s.newOwner()}
+	t.owner = r.owner
 	var lerrs []error
 	r.locked, lerrs = s.lockAll(ctx, r.ts, up, r.owner)
 	if !s.quorum.met(r.locked) {
@@ -81,6 +111,7 @@ func (s *Set) beginTxn(ctx context.Context, t *txn) (*txnRun, error) {
 	t.marks = compactGfids(t.marks)
 	if t.kind == Entry && count(r.locked) == len(s.kids) && len(ids) == len(s.kids) {
 		r.optimistic, r.marked = true, r.locked
+		t.optimistic = true
 		return r, nil
 	}
 	s.busy.add(t.marks) // until finish's post-op is done
@@ -171,17 +202,70 @@ func (s *Set) preOp(ctx context.Context, k Kind, marks []fop.Gfid, ids []string,
 }
 
 // finish does the post-op and the unlock, in the background: deltas on
-// every marked inode of every brick that took part, then unlock.
+// every marked inode of every brick that took part, then unlock — in one
+// RPC per brick when the transaction locks and marks one inode.
 func (s *Set) finish(ctx context.Context, r *txnRun, deltas []fop.PendingDelta) {
 	ctx = context.WithoutCancel(ctx)
 	s.bg.run(func() {
-		s.postOp(ctx, r.t.marks, deltas, r.marked)
+		t, one := r.onInodeLock()
+		if one {
+			s.postOpUnlock(ctx, t, deltas, r.marked, r.locked, r.owner)
+		} else {
+			s.postOp(ctx, r.t.marks, deltas, r.marked)
+		}
 		if !r.optimistic {
 			s.busy.done(r.t.marks)
 		}
-		s.unlockAll(ctx, r.ts, r.locked, r.owner)
+		if !one {
+			s.unlockAll(ctx, r.ts, r.locked, r.owner)
+		}
 	})
 }
+
+// onInodeLock returns the one inode lock of a transaction that marks only
+// that inode (a metadata transaction): its post-op can ride on the unlock.
+func (r *txnRun) onInodeLock() (lockTarget, bool) {
+	if len(r.ts) != 1 || r.ts[0].entry || len(r.t.marks) != 1 || r.t.marks[0] != r.ts[0].gfid {
+		return lockTarget{}, false
+	}
+	return r.ts[0], true
+}
+
+// postOpUnlock ends a transaction on the inode lock t: deltas on the
+// bricks in marked, the unlock on the bricks in locked — one RPC where a
+// brick has both (the unlock carries the post-op). A brick whose post-op
+// fails stays marked.
+func (s *Set) postOpUnlock(ctx context.Context, t lockTarget, deltas []fop.PendingDelta, marked, locked []bool, owner uint64) {
+	ctx = context.WithoutCancel(ctx)
+	on := make([]bool, len(s.kids))
+	for i := range on {
+		on[i] = at(marked, i) || at(locked, i)
+	}
+	s.each(on, func(i int) error {
+		post := len(deltas) > 0 && at(marked, i)
+		var err error
+		switch {
+		case at(locked, i):
+			lk := fop.Lock{Type: fop.LockUnlock, End: fop.LockToEOF, Owner: owner}
+			if post {
+				lk.PostOp = deltas
+			}
+			err = s.kids[i].Inodelk(ctx, t.gfid, t.domain, fop.LkSet, lk)
+		case post:
+			_, err = s.kids[i].Xattrop(ctx, t.gfid, deltas)
+		}
+		switch {
+		case err != nil && post:
+			s.log.Info("post-op failed; the brick stays marked", "brick", s.kids[i].Name(), "gfid", t.gfid, "err", err)
+		case err != nil:
+			s.log.Debug("unlock failed", "brick", s.kids[i].Name(), "gfid", t.gfid, "domain", t.domain, "err", err)
+		}
+		return nil
+	})
+}
+
+// at reports bs[i], false past the end (a nil slice: nobody).
+func at(bs []bool, i int) bool { return i < len(bs) && bs[i] }
 
 // postOp applies deltas to every marked inode on the bricks in on; a
 // brick that fails it stays marked (it took part in a transaction that

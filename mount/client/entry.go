@@ -21,6 +21,9 @@ func (b *Brick) Create(ctx context.Context, parent fop.Gfid, name string, flags 
 		if l := in.Lock; l != nil {
 			req.LockDomain, req.LockOwner, req.Pending = l.Domain, l.Owner, fromDeltas(l.Pending)
 		}
+		if u := in.EntryUnlock; u != nil {
+			req.EntryUnlockDomain, req.EntryUnlockOwner = u.Domain, u.Owner
+		}
 		r, err := b.rpc.Create(ctx, req)
 		if err != nil || r.GetErrno() != 0 {
 			return r.GetErrno(), err
@@ -28,8 +31,18 @@ func (b *Brick) Create(ctx context.Context, parent fop.Gfid, name string, flags 
 		if in.Lock != nil {
 			in.Lock.Granted = r.GetLocked()
 		}
+		if in.EntryUnlock != nil {
+			in.EntryUnlock.Done = r.GetEntryUnlocked()
+		}
 		if ent, err = toEntry(r.GetAttr(), "", nil); err != nil {
 			return 0, err
+		}
+		if pa := r.GetParentAttr(); pa != nil {
+			a, err := toAttr(pa)
+			if err != nil {
+				return 0, err
+			}
+			ent.Parent = &a
 		}
 		f = &file{h: newHandle(b, ent.Gfid, false, flags, r.GetFd(), s)}
 		return 0, nil

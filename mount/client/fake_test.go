@@ -31,6 +31,9 @@ type fakeBrick struct {
 	live     map[uint64]bool
 	opened   int
 	getattrs int
+	// lockLog records Xattrop and Inodelk calls, as "xattrop" and
+	// "inodelk post_op=N" (this fake is a server without features).
+	lockLog []string
 }
 
 func (f *fakeBrick) Session(req *brickpb.SessionRequest, stream grpc.ServerStreamingServer[brickpb.Event]) error {
@@ -74,6 +77,26 @@ func (f *fakeBrick) Statfs(_ context.Context, req *brickpb.InodeRequest) (*brick
 		return nil, err
 	}
 	return &brickpb.StatfsReply{Bsize: 4096}, nil
+}
+
+func (f *fakeBrick) Xattrop(_ context.Context, req *brickpb.XattropRequest) (*brickpb.XattropReply, error) {
+	if err := f.known(req.GetSession()); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lockLog = append(f.lockLog, "xattrop")
+	return &brickpb.XattropReply{}, nil
+}
+
+func (f *fakeBrick) Inodelk(_ context.Context, req *brickpb.InodelkRequest) (*brickpb.Reply, error) {
+	if err := f.known(req.GetSession()); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lockLog = append(f.lockLog, fmt.Sprintf("inodelk post_op=%d", len(req.GetPostOp())))
+	return &brickpb.Reply{}, nil
 }
 
 // forget drops every session without ending its stream, as a server that

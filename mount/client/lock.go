@@ -59,9 +59,26 @@ func (b *Brick) Inodelk(ctx context.Context, gfid fop.Gfid, domain string, cmd i
 		ctx = interruptible(ctx)
 	}
 	return b.call(ctx, "inodelk", gfid, func(ctx context.Context, s *session) (int32, error) {
-		r, err := b.rpc.Inodelk(ctx, &brickpb.InodelkRequest{
+		req := &brickpb.InodelkRequest{
 			Session: s.id, Gfid: gfid[:], Domain: domain, Cmd: brickpb.LkCmd(cmd), Lock: fromLock(lk),
-		})
+		}
+		var postErrno int32
+		if len(lk.PostOp) > 0 {
+			if !s.postOp {
+				// An older server: the post-op first, as its own call.
+				r, err := b.rpc.Xattrop(ctx, &brickpb.XattropRequest{Session: s.id, Gfid: gfid[:], Deltas: fromDeltas(lk.PostOp)})
+				if err != nil {
+					return 0, err
+				}
+				postErrno = r.GetErrno()
+			} else {
+				req.PostOp = fromDeltas(lk.PostOp)
+			}
+		}
+		r, err := b.rpc.Inodelk(ctx, req)
+		if r.GetErrno() == 0 {
+			return postErrno, err
+		}
 		return r.GetErrno(), err
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 
@@ -18,6 +19,8 @@ type session struct {
 	gen    uint64
 	ctx    context.Context
 	cancel context.CancelFunc
+	// postOp: the server applies InodelkRequest.post_op.
+	postOp bool
 }
 
 // errClosed is returned by operations on a closed Brick.
@@ -106,7 +109,8 @@ func (b *Brick) up(first *brickpb.Event, ctx context.Context, cancel context.Can
 	b.volumeID.Store(&vol)
 	b.mu.Lock()
 	b.gen++
-	s := &session{id: first.GetSession(), gen: b.gen, ctx: ctx, cancel: cancel}
+	s := &session{id: first.GetSession(), gen: b.gen, ctx: ctx, cancel: cancel,
+		postOp: slices.Contains(first.GetFeatures(), brickpb.FeatureInodelkPostOp)}
 	b.cur = s
 	b.notifyLocked()
 	b.mu.Unlock()

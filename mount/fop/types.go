@@ -31,6 +31,9 @@ type Entry struct {
 	Linkto string
 	// Pending holds the inode's changelog counters, for afr.
 	Pending []Pending
+	// Parent, from an operation that made the entry, is the parent
+	// directory's attributes right after it, when the brick read them.
+	Parent *Attr
 }
 
 // Caller is the identity a new inode is made for.
@@ -54,6 +57,17 @@ type NewInode struct {
 	// Lock, for Create, asks the brick for the new file's first inode
 	// lock and pre-op (afr's first data transaction) with the file.
 	Lock *CreateLock
+	// EntryUnlock, for Create, asks the brick to release the caller's
+	// entry lock on the new name once it made the file.
+	EntryUnlock *EntryUnlock
+}
+
+// EntryUnlock is an entry lock a Create releases when it made the file.
+type EntryUnlock struct {
+	Domain string
+	Owner  uint64
+	// Done is set by the brick client: the brick released the lock.
+	Done bool
 }
 
 // CreateLock is the lock and pre-op a Create makes on the file it makes:
@@ -134,6 +148,11 @@ type Lock struct {
 	Pid   uint32
 	Owner uint64
 	Flock bool // flock(2): whole file, owned by the open file
+	// PostOp, for the unlock of an internal lock (Inodelk) only: changelog
+	// deltas the brick adds to the inode's counters before it releases
+	// the lock — a transaction's post-op and unlock in one round trip.
+	// The lock is released even when they fail; the error is theirs.
+	PostOp []PendingDelta
 }
 
 // EventKind says what a change notification is about.

@@ -384,15 +384,21 @@ func (x *SessionRequest) GetNoChangeEvents() bool {
 }
 
 type Event struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          EventKind              `protobuf:"varint,1,opt,name=kind,proto3,enum=mortar.brick.v1.EventKind" json:"kind,omitempty"`
-	Session       uint64                 `protobuf:"varint,2,opt,name=session,proto3" json:"session,omitempty"`                  // EVENT_SESSION: the new session id
-	BrickId       string                 `protobuf:"bytes,3,opt,name=brick_id,json=brickId,proto3" json:"brick_id,omitempty"`    // EVENT_SESSION: the brick's uuid from brick.json
-	VolumeId      string                 `protobuf:"bytes,4,opt,name=volume_id,json=volumeId,proto3" json:"volume_id,omitempty"` // EVENT_SESSION: the volume's uuid from brick.json
-	Gfid          []byte                 `protobuf:"bytes,5,opt,name=gfid,proto3" json:"gfid,omitempty"`                         // EVENT_INODE
-	Parent        []byte                 `protobuf:"bytes,6,opt,name=parent,proto3" json:"parent,omitempty"`                     // EVENT_ENTRY
-	Name          []byte                 `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`                         // EVENT_ENTRY
-	Domain        string                 `protobuf:"bytes,8,opt,name=domain,proto3" json:"domain,omitempty"`                     // EVENT_LOCK_CONTENTION (gfid is set too)
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Kind     EventKind              `protobuf:"varint,1,opt,name=kind,proto3,enum=mortar.brick.v1.EventKind" json:"kind,omitempty"`
+	Session  uint64                 `protobuf:"varint,2,opt,name=session,proto3" json:"session,omitempty"`                  // EVENT_SESSION: the new session id
+	BrickId  string                 `protobuf:"bytes,3,opt,name=brick_id,json=brickId,proto3" json:"brick_id,omitempty"`    // EVENT_SESSION: the brick's uuid from brick.json
+	VolumeId string                 `protobuf:"bytes,4,opt,name=volume_id,json=volumeId,proto3" json:"volume_id,omitempty"` // EVENT_SESSION: the volume's uuid from brick.json
+	Gfid     []byte                 `protobuf:"bytes,5,opt,name=gfid,proto3" json:"gfid,omitempty"`                         // EVENT_INODE
+	Parent   []byte                 `protobuf:"bytes,6,opt,name=parent,proto3" json:"parent,omitempty"`                     // EVENT_ENTRY
+	Name     []byte                 `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`                         // EVENT_ENTRY
+	Domain   string                 `protobuf:"bytes,8,opt,name=domain,proto3" json:"domain,omitempty"`                     // EVENT_LOCK_CONTENTION (gfid is set too)
+	// EVENT_SESSION: the protocol features this server has beyond the first
+	// version, by name, so that a client can talk to an older server:
+	//
+	//	"inodelk-post-op"      InodelkRequest.post_op is honoured
+	//	"create-entry-unlock"  CreateRequest.entry_unlock_domain is honoured
+	Features      []string `protobuf:"bytes,9,rep,name=features,proto3" json:"features,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -481,6 +487,13 @@ func (x *Event) GetDomain() string {
 		return x.Domain
 	}
 	return ""
+}
+
+func (x *Event) GetFeatures() []string {
+	if x != nil {
+		return x.Features
+	}
+	return nil
 }
 
 type Timespec struct {
@@ -1307,11 +1320,19 @@ type CreateRequest struct {
 	// of the inode's first transaction (a replicated client's first write),
 	// made by the create. Only a file the call makes gets them; the reply
 	// says whether it did.
-	LockDomain    string          `protobuf:"bytes,9,opt,name=lock_domain,json=lockDomain,proto3" json:"lock_domain,omitempty"`
-	LockOwner     uint64          `protobuf:"varint,10,opt,name=lock_owner,json=lockOwner,proto3" json:"lock_owner,omitempty"`
-	Pending       []*PendingDelta `protobuf:"bytes,11,rep,name=pending,proto3" json:"pending,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	LockDomain string          `protobuf:"bytes,9,opt,name=lock_domain,json=lockDomain,proto3" json:"lock_domain,omitempty"`
+	LockOwner  uint64          `protobuf:"varint,10,opt,name=lock_owner,json=lockOwner,proto3" json:"lock_owner,omitempty"`
+	Pending    []*PendingDelta `protobuf:"bytes,11,rep,name=pending,proto3" json:"pending,omitempty"`
+	// entry_unlock_domain, when set, asks the brick to release the
+	// session's entry lock on (parent, name) in that domain, for
+	// entry_unlock_owner, once the call has made the file: the unlock of
+	// an entry transaction that needs no post-op, in the same round trip.
+	// The reply says whether it did; when the call made nothing the lock
+	// stays held.
+	EntryUnlockDomain string `protobuf:"bytes,12,opt,name=entry_unlock_domain,json=entryUnlockDomain,proto3" json:"entry_unlock_domain,omitempty"`
+	EntryUnlockOwner  uint64 `protobuf:"varint,13,opt,name=entry_unlock_owner,json=entryUnlockOwner,proto3" json:"entry_unlock_owner,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CreateRequest) Reset() {
@@ -1421,6 +1442,20 @@ func (x *CreateRequest) GetPending() []*PendingDelta {
 	return nil
 }
 
+func (x *CreateRequest) GetEntryUnlockDomain() string {
+	if x != nil {
+		return x.EntryUnlockDomain
+	}
+	return ""
+}
+
+func (x *CreateRequest) GetEntryUnlockOwner() uint64 {
+	if x != nil {
+		return x.EntryUnlockOwner
+	}
+	return 0
+}
+
 type CreateReply struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Errno int32                  `protobuf:"varint,1,opt,name=errno,proto3" json:"errno,omitempty"`
@@ -1428,7 +1463,14 @@ type CreateReply struct {
 	Fd    uint64                 `protobuf:"varint,3,opt,name=fd,proto3" json:"fd,omitempty"`
 	// locked: the file was made, the lock asked for is held and the
 	// pending deltas applied.
-	Locked        bool `protobuf:"varint,4,opt,name=locked,proto3" json:"locked,omitempty"`
+	Locked bool `protobuf:"varint,4,opt,name=locked,proto3" json:"locked,omitempty"`
+	// parent_attr: the parent directory's attributes right after the call
+	// made the file (its new mtime and ctime), when the brick could read
+	// them: the kernel asks for them next, and the client need not ask.
+	ParentAttr *Attr `protobuf:"bytes,5,opt,name=parent_attr,json=parentAttr,proto3" json:"parent_attr,omitempty"`
+	// entry_unlocked: the entry lock asked for by entry_unlock_domain is
+	// released.
+	EntryUnlocked bool `protobuf:"varint,6,opt,name=entry_unlocked,json=entryUnlocked,proto3" json:"entry_unlocked,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1487,6 +1529,20 @@ func (x *CreateReply) GetFd() uint64 {
 func (x *CreateReply) GetLocked() bool {
 	if x != nil {
 		return x.Locked
+	}
+	return false
+}
+
+func (x *CreateReply) GetParentAttr() *Attr {
+	if x != nil {
+		return x.ParentAttr
+	}
+	return nil
+}
+
+func (x *CreateReply) GetEntryUnlocked() bool {
+	if x != nil {
+		return x.EntryUnlocked
 	}
 	return false
 }
@@ -3593,12 +3649,18 @@ func (x *LkReply) GetLock() *Lock {
 }
 
 type InodelkRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
-	Gfid          []byte                 `protobuf:"bytes,2,opt,name=gfid,proto3" json:"gfid,omitempty"`
-	Domain        string                 `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"` // lock namespace, e.g. "afr.data"
-	Cmd           LkCmd                  `protobuf:"varint,4,opt,name=cmd,proto3,enum=mortar.brick.v1.LkCmd" json:"cmd,omitempty"`
-	Lock          *Lock                  `protobuf:"bytes,5,opt,name=lock,proto3" json:"lock,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Session uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
+	Gfid    []byte                 `protobuf:"bytes,2,opt,name=gfid,proto3" json:"gfid,omitempty"`
+	Domain  string                 `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"` // lock namespace, e.g. "afr.data"
+	Cmd     LkCmd                  `protobuf:"varint,4,opt,name=cmd,proto3,enum=mortar.brick.v1.LkCmd" json:"cmd,omitempty"`
+	Lock    *Lock                  `protobuf:"bytes,5,opt,name=lock,proto3" json:"lock,omitempty"`
+	// post_op, with an unlock only: changelog deltas added to gfid's
+	// counters (as Xattrop) before the lock is released — the post-op of
+	// the transaction the lock protected, in the same round trip. The lock
+	// is released even when they cannot be applied; the reply's errno is
+	// then theirs, and the counters are unchanged.
+	PostOp        []*PendingDelta `protobuf:"bytes,6,rep,name=post_op,json=postOp,proto3" json:"post_op,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3664,6 +3726,13 @@ func (x *InodelkRequest) GetCmd() LkCmd {
 func (x *InodelkRequest) GetLock() *Lock {
 	if x != nil {
 		return x.Lock
+	}
+	return nil
+}
+
+func (x *InodelkRequest) GetPostOp() []*PendingDelta {
+	if x != nil {
+		return x.PostOp
 	}
 	return nil
 }
@@ -4215,7 +4284,7 @@ const file_brick_proto_rawDesc = "" +
 	"\x0eSessionRequest\x12\x14\n" +
 	"\x05brick\x18\x01 \x01(\tR\x05brick\x12\x16\n" +
 	"\x06client\x18\x02 \x01(\tR\x06client\x12(\n" +
-	"\x10no_change_events\x18\x03 \x01(\bR\x0enoChangeEvents\"\xe1\x01\n" +
+	"\x10no_change_events\x18\x03 \x01(\bR\x0enoChangeEvents\"\xfd\x01\n" +
 	"\x05Event\x12.\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1a.mortar.brick.v1.EventKindR\x04kind\x12\x18\n" +
 	"\asession\x18\x02 \x01(\x04R\asession\x12\x19\n" +
@@ -4224,7 +4293,8 @@ const file_brick_proto_rawDesc = "" +
 	"\x04gfid\x18\x05 \x01(\fR\x04gfid\x12\x16\n" +
 	"\x06parent\x18\x06 \x01(\fR\x06parent\x12\x12\n" +
 	"\x04name\x18\a \x01(\fR\x04name\x12\x16\n" +
-	"\x06domain\x18\b \x01(\tR\x06domain\"0\n" +
+	"\x06domain\x18\b \x01(\tR\x06domain\x12\x1a\n" +
+	"\bfeatures\x18\t \x03(\tR\bfeatures\"0\n" +
 	"\bTimespec\x12\x10\n" +
 	"\x03sec\x18\x01 \x01(\x03R\x03sec\x12\x12\n" +
 	"\x04nsec\x18\x02 \x01(\rR\x04nsec\"\xd5\x02\n" +
@@ -4288,7 +4358,7 @@ const file_brick_proto_rawDesc = "" +
 	"\x05atime\x18\b \x01(\v2\x19.mortar.brick.v1.TimespecR\x05atime\x12/\n" +
 	"\x05mtime\x18\t \x01(\v2\x19.mortar.brick.v1.TimespecR\x05mtime\x12\x0e\n" +
 	"\x02fd\x18\n" +
-	" \x01(\x04R\x02fd\"\xd3\x02\n" +
+	" \x01(\x04R\x02fd\"\xb1\x03\n" +
 	"\rCreateRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
@@ -4303,12 +4373,17 @@ const file_brick_proto_rawDesc = "" +
 	"\n" +
 	"lock_owner\x18\n" +
 	" \x01(\x04R\tlockOwner\x127\n" +
-	"\apending\x18\v \x03(\v2\x1d.mortar.brick.v1.PendingDeltaR\apending\"v\n" +
+	"\apending\x18\v \x03(\v2\x1d.mortar.brick.v1.PendingDeltaR\apending\x12.\n" +
+	"\x13entry_unlock_domain\x18\f \x01(\tR\x11entryUnlockDomain\x12,\n" +
+	"\x12entry_unlock_owner\x18\r \x01(\x04R\x10entryUnlockOwner\"\xd5\x01\n" +
 	"\vCreateReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12)\n" +
 	"\x04attr\x18\x02 \x01(\v2\x15.mortar.brick.v1.AttrR\x04attr\x12\x0e\n" +
 	"\x02fd\x18\x03 \x01(\x04R\x02fd\x12\x16\n" +
-	"\x06locked\x18\x04 \x01(\bR\x06locked\"\xc3\x01\n" +
+	"\x06locked\x18\x04 \x01(\bR\x06locked\x126\n" +
+	"\vparent_attr\x18\x05 \x01(\v2\x15.mortar.brick.v1.AttrR\n" +
+	"parentAttr\x12%\n" +
+	"\x0eentry_unlocked\x18\x06 \x01(\bR\rentryUnlocked\"\xc3\x01\n" +
 	"\fMkdirRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
@@ -4472,13 +4547,14 @@ const file_brick_proto_rawDesc = "" +
 	"\x05flock\x18\x06 \x01(\bR\x05flock\"J\n" +
 	"\aLkReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12)\n" +
-	"\x04lock\x18\x02 \x01(\v2\x15.mortar.brick.v1.LockR\x04lock\"\xab\x01\n" +
+	"\x04lock\x18\x02 \x01(\v2\x15.mortar.brick.v1.LockR\x04lock\"\xe3\x01\n" +
 	"\x0eInodelkRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x12\n" +
 	"\x04gfid\x18\x02 \x01(\fR\x04gfid\x12\x16\n" +
 	"\x06domain\x18\x03 \x01(\tR\x06domain\x12(\n" +
 	"\x03cmd\x18\x04 \x01(\x0e2\x16.mortar.brick.v1.LkCmdR\x03cmd\x12)\n" +
-	"\x04lock\x18\x05 \x01(\v2\x15.mortar.brick.v1.LockR\x04lock\"\xdd\x01\n" +
+	"\x04lock\x18\x05 \x01(\v2\x15.mortar.brick.v1.LockR\x04lock\x126\n" +
+	"\apost_op\x18\x06 \x03(\v2\x1d.mortar.brick.v1.PendingDeltaR\x06postOp\"\xdd\x01\n" +
 	"\x0eEntrylkRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
@@ -4677,101 +4753,103 @@ var file_brick_proto_depIdxs = []int32{
 	9,  // 10: mortar.brick.v1.CreateRequest.caller:type_name -> mortar.brick.v1.Caller
 	53, // 11: mortar.brick.v1.CreateRequest.pending:type_name -> mortar.brick.v1.PendingDelta
 	8,  // 12: mortar.brick.v1.CreateReply.attr:type_name -> mortar.brick.v1.Attr
-	9,  // 13: mortar.brick.v1.MkdirRequest.caller:type_name -> mortar.brick.v1.Caller
-	9,  // 14: mortar.brick.v1.MknodRequest.caller:type_name -> mortar.brick.v1.Caller
-	9,  // 15: mortar.brick.v1.SymlinkRequest.caller:type_name -> mortar.brick.v1.Caller
-	8,  // 16: mortar.brick.v1.UnlinkReply.attr:type_name -> mortar.brick.v1.Attr
-	8,  // 17: mortar.brick.v1.RenameReply.attr:type_name -> mortar.brick.v1.Attr
-	8,  // 18: mortar.brick.v1.RenameReply.replaced:type_name -> mortar.brick.v1.Attr
-	8,  // 19: mortar.brick.v1.OpenReply.attr:type_name -> mortar.brick.v1.Attr
-	8,  // 20: mortar.brick.v1.WriteReply.attr:type_name -> mortar.brick.v1.Attr
-	8,  // 21: mortar.brick.v1.Dirent.attr:type_name -> mortar.brick.v1.Attr
-	45, // 22: mortar.brick.v1.ReaddirReply.entries:type_name -> mortar.brick.v1.Dirent
-	3,  // 23: mortar.brick.v1.Lock.type:type_name -> mortar.brick.v1.LockType
-	4,  // 24: mortar.brick.v1.LkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
-	47, // 25: mortar.brick.v1.LkRequest.lock:type_name -> mortar.brick.v1.Lock
-	47, // 26: mortar.brick.v1.LkReply.lock:type_name -> mortar.brick.v1.Lock
-	4,  // 27: mortar.brick.v1.InodelkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
-	47, // 28: mortar.brick.v1.InodelkRequest.lock:type_name -> mortar.brick.v1.Lock
-	4,  // 29: mortar.brick.v1.EntrylkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
-	3,  // 30: mortar.brick.v1.EntrylkRequest.type:type_name -> mortar.brick.v1.LockType
-	53, // 31: mortar.brick.v1.XattropRequest.deltas:type_name -> mortar.brick.v1.PendingDelta
-	13, // 32: mortar.brick.v1.XattropReply.pending:type_name -> mortar.brick.v1.Pending
-	5,  // 33: mortar.brick.v1.Brick.Session:input_type -> mortar.brick.v1.SessionRequest
-	16, // 34: mortar.brick.v1.Brick.Lookup:input_type -> mortar.brick.v1.LookupRequest
-	11, // 35: mortar.brick.v1.Brick.Getattr:input_type -> mortar.brick.v1.InodeRequest
-	17, // 36: mortar.brick.v1.Brick.Setattr:input_type -> mortar.brick.v1.SetattrRequest
-	18, // 37: mortar.brick.v1.Brick.Create:input_type -> mortar.brick.v1.CreateRequest
-	20, // 38: mortar.brick.v1.Brick.Mkdir:input_type -> mortar.brick.v1.MkdirRequest
-	21, // 39: mortar.brick.v1.Brick.Mknod:input_type -> mortar.brick.v1.MknodRequest
-	22, // 40: mortar.brick.v1.Brick.Symlink:input_type -> mortar.brick.v1.SymlinkRequest
-	23, // 41: mortar.brick.v1.Brick.Link:input_type -> mortar.brick.v1.LinkRequest
-	12, // 42: mortar.brick.v1.Brick.Unlink:input_type -> mortar.brick.v1.EntryRequest
-	12, // 43: mortar.brick.v1.Brick.Rmdir:input_type -> mortar.brick.v1.EntryRequest
-	25, // 44: mortar.brick.v1.Brick.Rename:input_type -> mortar.brick.v1.RenameRequest
-	11, // 45: mortar.brick.v1.Brick.Readlink:input_type -> mortar.brick.v1.InodeRequest
-	11, // 46: mortar.brick.v1.Brick.Statfs:input_type -> mortar.brick.v1.InodeRequest
-	29, // 47: mortar.brick.v1.Brick.Getxattr:input_type -> mortar.brick.v1.GetxattrRequest
-	31, // 48: mortar.brick.v1.Brick.Setxattr:input_type -> mortar.brick.v1.SetxattrRequest
-	11, // 49: mortar.brick.v1.Brick.Listxattr:input_type -> mortar.brick.v1.InodeRequest
-	29, // 50: mortar.brick.v1.Brick.Removexattr:input_type -> mortar.brick.v1.GetxattrRequest
-	33, // 51: mortar.brick.v1.Brick.Open:input_type -> mortar.brick.v1.OpenRequest
-	36, // 52: mortar.brick.v1.Brick.Read:input_type -> mortar.brick.v1.ReadRequest
-	38, // 53: mortar.brick.v1.Brick.Write:input_type -> mortar.brick.v1.WriteRequest
-	35, // 54: mortar.brick.v1.Brick.Flush:input_type -> mortar.brick.v1.FdRequest
-	40, // 55: mortar.brick.v1.Brick.Fsync:input_type -> mortar.brick.v1.FsyncRequest
-	41, // 56: mortar.brick.v1.Brick.Fallocate:input_type -> mortar.brick.v1.FallocateRequest
-	42, // 57: mortar.brick.v1.Brick.Lseek:input_type -> mortar.brick.v1.LseekRequest
-	35, // 58: mortar.brick.v1.Brick.Release:input_type -> mortar.brick.v1.FdRequest
-	11, // 59: mortar.brick.v1.Brick.Opendir:input_type -> mortar.brick.v1.InodeRequest
-	44, // 60: mortar.brick.v1.Brick.Readdir:input_type -> mortar.brick.v1.ReaddirRequest
-	35, // 61: mortar.brick.v1.Brick.Releasedir:input_type -> mortar.brick.v1.FdRequest
-	48, // 62: mortar.brick.v1.Brick.Lk:input_type -> mortar.brick.v1.LkRequest
-	50, // 63: mortar.brick.v1.Brick.Inodelk:input_type -> mortar.brick.v1.InodelkRequest
-	51, // 64: mortar.brick.v1.Brick.Entrylk:input_type -> mortar.brick.v1.EntrylkRequest
-	52, // 65: mortar.brick.v1.Brick.Xattrop:input_type -> mortar.brick.v1.XattropRequest
-	55, // 66: mortar.brick.v1.Brick.IndexList:input_type -> mortar.brick.v1.IndexListRequest
-	57, // 67: mortar.brick.v1.Brick.Rchecksum:input_type -> mortar.brick.v1.RchecksumRequest
-	6,  // 68: mortar.brick.v1.Brick.Session:output_type -> mortar.brick.v1.Event
-	15, // 69: mortar.brick.v1.Brick.Lookup:output_type -> mortar.brick.v1.EntryReply
-	14, // 70: mortar.brick.v1.Brick.Getattr:output_type -> mortar.brick.v1.AttrReply
-	14, // 71: mortar.brick.v1.Brick.Setattr:output_type -> mortar.brick.v1.AttrReply
-	19, // 72: mortar.brick.v1.Brick.Create:output_type -> mortar.brick.v1.CreateReply
-	15, // 73: mortar.brick.v1.Brick.Mkdir:output_type -> mortar.brick.v1.EntryReply
-	15, // 74: mortar.brick.v1.Brick.Mknod:output_type -> mortar.brick.v1.EntryReply
-	15, // 75: mortar.brick.v1.Brick.Symlink:output_type -> mortar.brick.v1.EntryReply
-	15, // 76: mortar.brick.v1.Brick.Link:output_type -> mortar.brick.v1.EntryReply
-	24, // 77: mortar.brick.v1.Brick.Unlink:output_type -> mortar.brick.v1.UnlinkReply
-	24, // 78: mortar.brick.v1.Brick.Rmdir:output_type -> mortar.brick.v1.UnlinkReply
-	26, // 79: mortar.brick.v1.Brick.Rename:output_type -> mortar.brick.v1.RenameReply
-	27, // 80: mortar.brick.v1.Brick.Readlink:output_type -> mortar.brick.v1.ReadlinkReply
-	28, // 81: mortar.brick.v1.Brick.Statfs:output_type -> mortar.brick.v1.StatfsReply
-	30, // 82: mortar.brick.v1.Brick.Getxattr:output_type -> mortar.brick.v1.GetxattrReply
-	10, // 83: mortar.brick.v1.Brick.Setxattr:output_type -> mortar.brick.v1.Reply
-	32, // 84: mortar.brick.v1.Brick.Listxattr:output_type -> mortar.brick.v1.ListxattrReply
-	10, // 85: mortar.brick.v1.Brick.Removexattr:output_type -> mortar.brick.v1.Reply
-	34, // 86: mortar.brick.v1.Brick.Open:output_type -> mortar.brick.v1.OpenReply
-	37, // 87: mortar.brick.v1.Brick.Read:output_type -> mortar.brick.v1.ReadReply
-	39, // 88: mortar.brick.v1.Brick.Write:output_type -> mortar.brick.v1.WriteReply
-	10, // 89: mortar.brick.v1.Brick.Flush:output_type -> mortar.brick.v1.Reply
-	10, // 90: mortar.brick.v1.Brick.Fsync:output_type -> mortar.brick.v1.Reply
-	10, // 91: mortar.brick.v1.Brick.Fallocate:output_type -> mortar.brick.v1.Reply
-	43, // 92: mortar.brick.v1.Brick.Lseek:output_type -> mortar.brick.v1.LseekReply
-	10, // 93: mortar.brick.v1.Brick.Release:output_type -> mortar.brick.v1.Reply
-	34, // 94: mortar.brick.v1.Brick.Opendir:output_type -> mortar.brick.v1.OpenReply
-	46, // 95: mortar.brick.v1.Brick.Readdir:output_type -> mortar.brick.v1.ReaddirReply
-	10, // 96: mortar.brick.v1.Brick.Releasedir:output_type -> mortar.brick.v1.Reply
-	49, // 97: mortar.brick.v1.Brick.Lk:output_type -> mortar.brick.v1.LkReply
-	10, // 98: mortar.brick.v1.Brick.Inodelk:output_type -> mortar.brick.v1.Reply
-	10, // 99: mortar.brick.v1.Brick.Entrylk:output_type -> mortar.brick.v1.Reply
-	54, // 100: mortar.brick.v1.Brick.Xattrop:output_type -> mortar.brick.v1.XattropReply
-	56, // 101: mortar.brick.v1.Brick.IndexList:output_type -> mortar.brick.v1.IndexListReply
-	58, // 102: mortar.brick.v1.Brick.Rchecksum:output_type -> mortar.brick.v1.RchecksumReply
-	68, // [68:103] is the sub-list for method output_type
-	33, // [33:68] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	8,  // 13: mortar.brick.v1.CreateReply.parent_attr:type_name -> mortar.brick.v1.Attr
+	9,  // 14: mortar.brick.v1.MkdirRequest.caller:type_name -> mortar.brick.v1.Caller
+	9,  // 15: mortar.brick.v1.MknodRequest.caller:type_name -> mortar.brick.v1.Caller
+	9,  // 16: mortar.brick.v1.SymlinkRequest.caller:type_name -> mortar.brick.v1.Caller
+	8,  // 17: mortar.brick.v1.UnlinkReply.attr:type_name -> mortar.brick.v1.Attr
+	8,  // 18: mortar.brick.v1.RenameReply.attr:type_name -> mortar.brick.v1.Attr
+	8,  // 19: mortar.brick.v1.RenameReply.replaced:type_name -> mortar.brick.v1.Attr
+	8,  // 20: mortar.brick.v1.OpenReply.attr:type_name -> mortar.brick.v1.Attr
+	8,  // 21: mortar.brick.v1.WriteReply.attr:type_name -> mortar.brick.v1.Attr
+	8,  // 22: mortar.brick.v1.Dirent.attr:type_name -> mortar.brick.v1.Attr
+	45, // 23: mortar.brick.v1.ReaddirReply.entries:type_name -> mortar.brick.v1.Dirent
+	3,  // 24: mortar.brick.v1.Lock.type:type_name -> mortar.brick.v1.LockType
+	4,  // 25: mortar.brick.v1.LkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
+	47, // 26: mortar.brick.v1.LkRequest.lock:type_name -> mortar.brick.v1.Lock
+	47, // 27: mortar.brick.v1.LkReply.lock:type_name -> mortar.brick.v1.Lock
+	4,  // 28: mortar.brick.v1.InodelkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
+	47, // 29: mortar.brick.v1.InodelkRequest.lock:type_name -> mortar.brick.v1.Lock
+	53, // 30: mortar.brick.v1.InodelkRequest.post_op:type_name -> mortar.brick.v1.PendingDelta
+	4,  // 31: mortar.brick.v1.EntrylkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
+	3,  // 32: mortar.brick.v1.EntrylkRequest.type:type_name -> mortar.brick.v1.LockType
+	53, // 33: mortar.brick.v1.XattropRequest.deltas:type_name -> mortar.brick.v1.PendingDelta
+	13, // 34: mortar.brick.v1.XattropReply.pending:type_name -> mortar.brick.v1.Pending
+	5,  // 35: mortar.brick.v1.Brick.Session:input_type -> mortar.brick.v1.SessionRequest
+	16, // 36: mortar.brick.v1.Brick.Lookup:input_type -> mortar.brick.v1.LookupRequest
+	11, // 37: mortar.brick.v1.Brick.Getattr:input_type -> mortar.brick.v1.InodeRequest
+	17, // 38: mortar.brick.v1.Brick.Setattr:input_type -> mortar.brick.v1.SetattrRequest
+	18, // 39: mortar.brick.v1.Brick.Create:input_type -> mortar.brick.v1.CreateRequest
+	20, // 40: mortar.brick.v1.Brick.Mkdir:input_type -> mortar.brick.v1.MkdirRequest
+	21, // 41: mortar.brick.v1.Brick.Mknod:input_type -> mortar.brick.v1.MknodRequest
+	22, // 42: mortar.brick.v1.Brick.Symlink:input_type -> mortar.brick.v1.SymlinkRequest
+	23, // 43: mortar.brick.v1.Brick.Link:input_type -> mortar.brick.v1.LinkRequest
+	12, // 44: mortar.brick.v1.Brick.Unlink:input_type -> mortar.brick.v1.EntryRequest
+	12, // 45: mortar.brick.v1.Brick.Rmdir:input_type -> mortar.brick.v1.EntryRequest
+	25, // 46: mortar.brick.v1.Brick.Rename:input_type -> mortar.brick.v1.RenameRequest
+	11, // 47: mortar.brick.v1.Brick.Readlink:input_type -> mortar.brick.v1.InodeRequest
+	11, // 48: mortar.brick.v1.Brick.Statfs:input_type -> mortar.brick.v1.InodeRequest
+	29, // 49: mortar.brick.v1.Brick.Getxattr:input_type -> mortar.brick.v1.GetxattrRequest
+	31, // 50: mortar.brick.v1.Brick.Setxattr:input_type -> mortar.brick.v1.SetxattrRequest
+	11, // 51: mortar.brick.v1.Brick.Listxattr:input_type -> mortar.brick.v1.InodeRequest
+	29, // 52: mortar.brick.v1.Brick.Removexattr:input_type -> mortar.brick.v1.GetxattrRequest
+	33, // 53: mortar.brick.v1.Brick.Open:input_type -> mortar.brick.v1.OpenRequest
+	36, // 54: mortar.brick.v1.Brick.Read:input_type -> mortar.brick.v1.ReadRequest
+	38, // 55: mortar.brick.v1.Brick.Write:input_type -> mortar.brick.v1.WriteRequest
+	35, // 56: mortar.brick.v1.Brick.Flush:input_type -> mortar.brick.v1.FdRequest
+	40, // 57: mortar.brick.v1.Brick.Fsync:input_type -> mortar.brick.v1.FsyncRequest
+	41, // 58: mortar.brick.v1.Brick.Fallocate:input_type -> mortar.brick.v1.FallocateRequest
+	42, // 59: mortar.brick.v1.Brick.Lseek:input_type -> mortar.brick.v1.LseekRequest
+	35, // 60: mortar.brick.v1.Brick.Release:input_type -> mortar.brick.v1.FdRequest
+	11, // 61: mortar.brick.v1.Brick.Opendir:input_type -> mortar.brick.v1.InodeRequest
+	44, // 62: mortar.brick.v1.Brick.Readdir:input_type -> mortar.brick.v1.ReaddirRequest
+	35, // 63: mortar.brick.v1.Brick.Releasedir:input_type -> mortar.brick.v1.FdRequest
+	48, // 64: mortar.brick.v1.Brick.Lk:input_type -> mortar.brick.v1.LkRequest
+	50, // 65: mortar.brick.v1.Brick.Inodelk:input_type -> mortar.brick.v1.InodelkRequest
+	51, // 66: mortar.brick.v1.Brick.Entrylk:input_type -> mortar.brick.v1.EntrylkRequest
+	52, // 67: mortar.brick.v1.Brick.Xattrop:input_type -> mortar.brick.v1.XattropRequest
+	55, // 68: mortar.brick.v1.Brick.IndexList:input_type -> mortar.brick.v1.IndexListRequest
+	57, // 69: mortar.brick.v1.Brick.Rchecksum:input_type -> mortar.brick.v1.RchecksumRequest
+	6,  // 70: mortar.brick.v1.Brick.Session:output_type -> mortar.brick.v1.Event
+	15, // 71: mortar.brick.v1.Brick.Lookup:output_type -> mortar.brick.v1.EntryReply
+	14, // 72: mortar.brick.v1.Brick.Getattr:output_type -> mortar.brick.v1.AttrReply
+	14, // 73: mortar.brick.v1.Brick.Setattr:output_type -> mortar.brick.v1.AttrReply
+	19, // 74: mortar.brick.v1.Brick.Create:output_type -> mortar.brick.v1.CreateReply
+	15, // 75: mortar.brick.v1.Brick.Mkdir:output_type -> mortar.brick.v1.EntryReply
+	15, // 76: mortar.brick.v1.Brick.Mknod:output_type -> mortar.brick.v1.EntryReply
+	15, // 77: mortar.brick.v1.Brick.Symlink:output_type -> mortar.brick.v1.EntryReply
+	15, // 78: mortar.brick.v1.Brick.Link:output_type -> mortar.brick.v1.EntryReply
+	24, // 79: mortar.brick.v1.Brick.Unlink:output_type -> mortar.brick.v1.UnlinkReply
+	24, // 80: mortar.brick.v1.Brick.Rmdir:output_type -> mortar.brick.v1.UnlinkReply
+	26, // 81: mortar.brick.v1.Brick.Rename:output_type -> mortar.brick.v1.RenameReply
+	27, // 82: mortar.brick.v1.Brick.Readlink:output_type -> mortar.brick.v1.ReadlinkReply
+	28, // 83: mortar.brick.v1.Brick.Statfs:output_type -> mortar.brick.v1.StatfsReply
+	30, // 84: mortar.brick.v1.Brick.Getxattr:output_type -> mortar.brick.v1.GetxattrReply
+	10, // 85: mortar.brick.v1.Brick.Setxattr:output_type -> mortar.brick.v1.Reply
+	32, // 86: mortar.brick.v1.Brick.Listxattr:output_type -> mortar.brick.v1.ListxattrReply
+	10, // 87: mortar.brick.v1.Brick.Removexattr:output_type -> mortar.brick.v1.Reply
+	34, // 88: mortar.brick.v1.Brick.Open:output_type -> mortar.brick.v1.OpenReply
+	37, // 89: mortar.brick.v1.Brick.Read:output_type -> mortar.brick.v1.ReadReply
+	39, // 90: mortar.brick.v1.Brick.Write:output_type -> mortar.brick.v1.WriteReply
+	10, // 91: mortar.brick.v1.Brick.Flush:output_type -> mortar.brick.v1.Reply
+	10, // 92: mortar.brick.v1.Brick.Fsync:output_type -> mortar.brick.v1.Reply
+	10, // 93: mortar.brick.v1.Brick.Fallocate:output_type -> mortar.brick.v1.Reply
+	43, // 94: mortar.brick.v1.Brick.Lseek:output_type -> mortar.brick.v1.LseekReply
+	10, // 95: mortar.brick.v1.Brick.Release:output_type -> mortar.brick.v1.Reply
+	34, // 96: mortar.brick.v1.Brick.Opendir:output_type -> mortar.brick.v1.OpenReply
+	46, // 97: mortar.brick.v1.Brick.Readdir:output_type -> mortar.brick.v1.ReaddirReply
+	10, // 98: mortar.brick.v1.Brick.Releasedir:output_type -> mortar.brick.v1.Reply
+	49, // 99: mortar.brick.v1.Brick.Lk:output_type -> mortar.brick.v1.LkReply
+	10, // 100: mortar.brick.v1.Brick.Inodelk:output_type -> mortar.brick.v1.Reply
+	10, // 101: mortar.brick.v1.Brick.Entrylk:output_type -> mortar.brick.v1.Reply
+	54, // 102: mortar.brick.v1.Brick.Xattrop:output_type -> mortar.brick.v1.XattropReply
+	56, // 103: mortar.brick.v1.Brick.IndexList:output_type -> mortar.brick.v1.IndexListReply
+	58, // 104: mortar.brick.v1.Brick.Rchecksum:output_type -> mortar.brick.v1.RchecksumReply
+	70, // [70:105] is the sub-list for method output_type
+	35, // [35:70] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_brick_proto_init() }

@@ -1,0 +1,73 @@
+package brickd
+
+import (
+	"slices"
+	"syscall"
+	"testing"
+
+	"github.com/mortarfs/mortar/proto/brickpb"
+)
+
+// TestInodelkPostOp: an unlock that carries a post-op applies it before
+// the lock is released; post-op deltas that cannot be applied still
+// release the lock and leave the counters alone; a lock request cannot
+// carry them.
+func TestInodelkPostOp(t *testing.T) {
+	ts := newTestServer(t)
+	a, b := ts.session(), ts.session()
+	if !slices.Contains(a.first.GetFeatures(), brickpb.FeatureInodelkPostOp) {
+		t.Fatalf("session features %q lack %q", a.first.GetFeatures(), brickpb.FeatureInodelkPostOp)
+	}
+	const domain = "afr.data"
+	const id = "11111111-1111-1111-1111-111111111111"
+	g, fd := a.create(root, "f")
+	a.release(fd)
+	inodelk := func(c *client, typ brickpb.LockType, post ...*brickpb.PendingDelta) int32 {
+		t.Helper()
+		r, err := c.rpc.Inodelk(ctx, &brickpb.InodelkRequest{Session: c.id, Gfid: g, Domain: domain, Cmd: set,
+			Lock: &brickpb.Lock{Type: typ, End: eof, Owner: 7}, PostOp: post})
+		must(t, err)
+		return r.GetErrno()
+	}
+	data := func() uint32 {
+		t.Helper()
+		x, err := b.rpc.Xattrop(ctx, &brickpb.XattropRequest{Session: b.id, Gfid: g})
+		must(t, err)
+		for _, p := range x.GetPending() {
+			if p.GetBrickId() == id {
+				return p.GetData()
+			}
+		}
+		return 0
+	}
+	// The pre-op, under the lock.
+	wantErrno(t, "lock", inodelk(a, wr), 0)
+	if _, err := a.rpc.Xattrop(ctx, &brickpb.XattropRequest{Session: a.id, Gfid: g, Deltas: []*brickpb.PendingDelta{{BrickId: id, Data: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	wantErrno(t, "another session while locked", inodelk(b, wr), syscall.EAGAIN)
+	// Post-op and unlock in one call.
+	wantErrno(t, "unlock with a post-op", inodelk(a, un, &brickpb.PendingDelta{BrickId: id, Data: -1}), 0)
+	if got := data(); got != 1 {
+		t.Errorf("data counter after the post-op: %d, want 1", got)
+	}
+	wantErrno(t, "another session after the unlock", inodelk(b, wr), 0)
+	wantErrno(t, "its unlock", inodelk(b, un), 0)
+
+	// A post-op with a lock request is refused, and takes nothing.
+	wantErrno(t, "lock with a post-op", inodelk(a, wr, &brickpb.PendingDelta{BrickId: id, Data: -1}), syscall.EINVAL)
+	if got := data(); got != 1 {
+		t.Errorf("data counter after a refused lock: %d, want 1", got)
+	}
+	wantErrno(t, "another session after a refused lock", inodelk(b, wr), 0)
+	wantErrno(t, "its unlock", inodelk(b, un), 0)
+
+	// A post-op the brick refuses (a bad brick id): its error, the
+	// counters unchanged, and the lock released all the same.
+	wantErrno(t, "lock again", inodelk(a, wr), 0)
+	wantErrno(t, "unlock with a bad post-op", inodelk(a, un, &brickpb.PendingDelta{BrickId: "a/b", Data: -1}), syscall.EINVAL)
+	if got := data(); got != 1 {
+		t.Errorf("data counter after a refused post-op: %d, want 1", got)
+	}
+	wantErrno(t, "another session after a refused post-op", inodelk(b, wr), 0)
+}

@@ -1,0 +1,18 @@
+package brickpb
+
+// Protocol features a brick server announces in its EVENT_SESSION
+// (Event.features): what it has beyond the first version of the
+// protocol. A client uses a feature only with a server that announced it.
+const (
+	// FeatureInodelkPostOp: InodelkRequest.post_op is applied before the
+	// unlock. An older server would ignore the field, and the post-op
+	// would be lost.
+	FeatureInodelkPostOp = "inodelk-post-op"
+	// FeatureCreateEntryUnlock: CreateRequest.entry_unlock_domain is
+	// honoured (an older server ignores it, and says so: entry_unlocked
+	// stays false).
+	FeatureCreateEntryUnlock = "create-entry-unlock"
+)
+
+// ServerFeatures is every feature this version implements.
+var ServerFeatures = []string{FeatureInodelkPostOp, FeatureCreateEntryUnlock}
