@@ -32,14 +32,8 @@ import (
 
 // Pool is the buffer pool of the codec and the transports: grpc-go's
 // classes (256 B to 1 MiB) and one of 2 MiB for a 1 MiB read or write
-// with its header.
-var Pool = func() mem.BufferPool {
-	p, err := mem.NewBinaryTieredBufferPool(8, 12, 14, 15, 20, 21)
-	if err != nil {
-		panic(fmt.Sprintf("brickcodec: buffer pool: %v", err))
-	}
-	return p
-}()
+// with its header; buffers are not cleared (pool.go).
+var Pool mem.BufferPool = newClassPool(8, 12, 14, 15, 20, 21)
 
 // ServerOptions make a gRPC server use the codec and Pool, and give
 // received write buffers back after each call.

@@ -125,3 +125,28 @@ func TestOtherMessagesRoundTrip(t *testing.T) {
 		t.Fatal("marshalled a non-message")
 	}
 }
+
+// TestClassPool: a buffer comes in the smallest class that holds the
+// length asked for, is reused after Put, and one past the largest class
+// is allocated and never pooled.
+func TestClassPool(t *testing.T) {
+	p := newClassPool(8, 12, 21)
+	b := p.Get(300)
+	if len(*b) != 300 || cap(*b) != 1<<12 {
+		t.Fatalf("Get(300): len %d cap %d, want 300 and %d", len(*b), cap(*b), 1<<12)
+	}
+	(*b)[0] = 7
+	p.Put(b)
+	again := p.Get(4096)
+	if len(*again) != 4096 || cap(*again) != 1<<12 {
+		t.Fatalf("Get(4096): len %d cap %d", len(*again), cap(*again))
+	}
+	if big := p.Get(1<<21 + 1); len(*big) != 1<<21+1 {
+		t.Fatalf("Get past the largest class: len %d", len(*big))
+	}
+	odd := make([]byte, 10, 1000)
+	p.Put(&odd) // not a class size: dropped
+	if got := p.Get(900); cap(*got) != 1<<12 {
+		t.Fatalf("a dropped buffer came back: cap %d", cap(*got))
+	}
+}
