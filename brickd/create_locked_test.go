@@ -1,6 +1,8 @@
 package brickd
 
 import (
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 
@@ -27,6 +29,9 @@ func TestCreateLocked(t *testing.T) {
 	wantErrno(t, "create with a lock", r.GetErrno(), 0)
 	if !r.GetLocked() {
 		t.Fatal("create of a new file: not locked")
+	}
+	if _, err := os.Stat(filepath.Join(ts.path, ".mortar", "index", "dirty", mustGfid(t, g).String())); err != nil {
+		t.Errorf("no dirty index entry for the marked new file (an xattrop, even a reading one, would make it): %v", err)
 	}
 	binl := func(gfid []byte) int32 {
 		r, err := b.rpc.Inodelk(ctx, &brickpb.InodelkRequest{Session: b.id, Gfid: gfid, Domain: domain, Cmd: set, Lock: &brickpb.Lock{Type: wr, End: eof, Owner: 1}})

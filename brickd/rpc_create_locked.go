@@ -38,7 +38,7 @@ func (se *session) createLocked(p gfid.Gfid, name string, flags int, n posix.New
 		return a, fd, false, made, err
 	}
 	if len(deltas) > 0 {
-		if _, err := se.brick.fs.Xattrop(n.Gfid, deltas); err != nil {
+		if err := se.withFile(fd, n.Gfid, 0, func(f *posix.File) error { return f.MarkNew(deltas) }); err != nil {
 			// The file is made and open: report it without the lock, and
 			// let the client take the lock and mark the usual way.
 			se.brick.log.Warn("cannot mark a new file", "brick", se.brick.name, "gfid", n.Gfid, "err", err)

@@ -172,3 +172,30 @@ func anyNonZero(cur []Pending) bool {
 	}
 	return false
 }
+
+// MarkNew adds deltas to the changelog counters of a file this brick
+// just made and f opened — all zero, so they are not read first — and
+// makes its dirty index entry: the pre-op of the file's first
+// transaction, with the fd at hand.
+func (f *File) MarkNew(deltas []PendingDelta) error {
+	for _, d := range deltas {
+		if !validBrickID(d.BrickID) {
+			return unix.EINVAL
+		}
+	}
+	unlock := f.b.inodes.lock(f.Gfid)
+	defer unlock()
+	next, _ := addDeltas(nil, deltas)
+	if anyNonZero(next) {
+		if err := f.b.markDirty(f.Gfid); err != nil {
+			return fmt.Errorf("dirty index: %w", err)
+		}
+	}
+	r := fdRef(f.fd)
+	for _, d := range deltas {
+		if err := r.setxattr(xattrPending+d.BrickID, counterOf(next, d.BrickID).encode(), 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
