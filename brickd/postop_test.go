@@ -71,3 +71,48 @@ func TestInodelkPostOp(t *testing.T) {
 	}
 	wantErrno(t, "another session after a refused post-op", inodelk(b, wr), 0)
 }
+
+// TestReleaseEndsWindow: a release that carries an unlock applies the
+// post-op, releases the inode lock and closes the fd; a post-op without
+// an unlock is refused and leaves the fd open.
+func TestReleaseEndsWindow(t *testing.T) {
+	ts := newTestServer(t)
+	a, b := ts.session(), ts.session()
+	if !slices.Contains(a.first.GetFeatures(), brickpb.FeatureReleaseUnlock) {
+		t.Fatalf("session features %q lack %q", a.first.GetFeatures(), brickpb.FeatureReleaseUnlock)
+	}
+	const domain = "afr.data"
+	const id = "11111111-1111-1111-1111-111111111111"
+	g, fd := a.create(root, "f")
+	inodelk := func(c *client, typ brickpb.LockType) int32 {
+		t.Helper()
+		r, err := c.rpc.Inodelk(ctx, &brickpb.InodelkRequest{Session: c.id, Gfid: g, Domain: domain, Cmd: set,
+			Lock: &brickpb.Lock{Type: typ, End: eof, Owner: 7}})
+		must(t, err)
+		return r.GetErrno()
+	}
+	release := func(req *brickpb.FdRequest) int32 {
+		t.Helper()
+		req.Session, req.Gfid, req.Fd = a.id, g, fd
+		r, err := a.rpc.Release(ctx, req)
+		must(t, err)
+		return r.GetErrno()
+	}
+	wantErrno(t, "lock", inodelk(a, wr), 0)
+	if _, err := a.rpc.Xattrop(ctx, &brickpb.XattropRequest{Session: a.id, Gfid: g, Deltas: []*brickpb.PendingDelta{{BrickId: id, Data: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	post := []*brickpb.PendingDelta{{BrickId: id, Data: -1}}
+	wantErrno(t, "release with a post-op but no unlock", release(&brickpb.FdRequest{PostOp: post}), syscall.EINVAL)
+	wantErrno(t, "another session while the window is open", inodelk(b, wr), syscall.EAGAIN)
+	wantErrno(t, "release ending the window", release(&brickpb.FdRequest{UnlockDomain: domain, UnlockOwner: 7, PostOp: post}), 0)
+	x, err := b.rpc.Xattrop(ctx, &brickpb.XattropRequest{Session: b.id, Gfid: g})
+	must(t, err)
+	for _, p := range x.GetPending() {
+		if p.GetBrickId() == id && p.GetData() != 0 {
+			t.Errorf("data counter after the release: %d, want 0", p.GetData())
+		}
+	}
+	wantErrno(t, "another session after the release", inodelk(b, wr), 0)
+	wantErrno(t, "the fd after its release", release(&brickpb.FdRequest{}), syscall.EBADF)
+}

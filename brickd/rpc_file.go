@@ -224,11 +224,19 @@ func (r *rpc) Lseek(_ context.Context, req *brickpb.LseekRequest) (*brickpb.Lsee
 
 func (r *rpc) Release(_ context.Context, req *brickpb.FdRequest) (*brickpb.Reply, error) {
 	return call(r, req.GetSession(), func(se *session) *brickpb.Reply {
+		if d := req.GetUnlockDomain(); d == "" && len(req.GetPostOp()) > 0 || len(d) > maxDomain {
+			return &brickpb.Reply{Errno: int32(syscall.EINVAL)}
+		}
 		of, ok := se.files.remove(req.GetFd())
 		if !ok {
 			return &brickpb.Reply{Errno: int32(syscall.EBADF)}
 		}
+		var err error
+		if d := req.GetUnlockDomain(); d != "" {
+			lk := locks.Lock{Type: locks.Unlock, End: locks.ToEOF, Owner: locks.Owner{Session: se.id, ID: req.GetUnlockOwner()}}
+			err = se.postOpAndLock(context.Background(), of.gfid, d, lk, brickpb.LkCmd_LK_SET, req.GetPostOp())
+		}
 		se.closeFile(req.GetFd(), of)
-		return &brickpb.Reply{}
+		return &brickpb.Reply{Errno: se.errno("release", err)}
 	})
 }

@@ -117,19 +117,28 @@ func (r *rpc) Inodelk(ctx context.Context, req *brickpb.InodelkRequest) (*brickp
 		if err == nil && len(req.GetPostOp()) > 0 && lk.Type != locks.Unlock {
 			err = syscall.EINVAL // a post-op ends a transaction: unlock only
 		}
-		var postErr error
-		if err == nil && len(req.GetPostOp()) > 0 {
-			_, postErr = se.brick.fs.Xattrop(g, parseDeltas(req.GetPostOp()))
-		}
 		if err == nil {
 			lk.Owner = locks.Owner{Session: se.id, ID: req.GetLock().GetOwner()}
-			_, err = se.lockRequest(ctx, locks.Key{Space: locks.Inode, Gfid: g, Domain: req.GetDomain()}, lk, req.GetCmd())
-		}
-		if err == nil {
-			err = postErr
+			err = se.postOpAndLock(ctx, g, req.GetDomain(), lk, req.GetCmd(), req.GetPostOp())
 		}
 		return &brickpb.Reply{Errno: se.errno("inodelk", err)}
 	})
+}
+
+// postOpAndLock applies post (a transaction's post-op, with an unlock)
+// to g's counters, then makes the inode lock request lk on g in domain.
+// The lock request is made even when the post-op fails; the error is
+// then the post-op's.
+func (se *session) postOpAndLock(ctx context.Context, g gfid.Gfid, domain string, lk locks.Lock, cmd brickpb.LkCmd, post []*brickpb.PendingDelta) error {
+	var postErr error
+	if len(post) > 0 {
+		_, postErr = se.brick.fs.Xattrop(g, parseDeltas(post))
+	}
+	_, err := se.lockRequest(ctx, locks.Key{Space: locks.Inode, Gfid: g, Domain: domain}, lk, cmd)
+	if err == nil {
+		err = postErr
+	}
+	return err
 }
 
 // lockedInode checks the gfid and domain of an internal lock; with

@@ -295,16 +295,55 @@ func (e *eagerLock) closingLocked() bool {
 // release does the post-op (−1 for the bricks where every operation of
 // the window succeeded, on every marked brick) and unlocks.
 func (e *eagerLock) release() {
+	end := e.ending()
+	e.t.s.postOpUnlock(context.Background(), inodeLock(e.gfid, DataDomain), end.deltas, end.marked, end.locked, end.owner)
+	e.closed()
+}
+
+// windowEnd is what closing a window must do: deltas on the bricks in
+// marked, the unlock of owner's lock on the bricks in locked.
+type windowEnd struct {
+	e              *eagerLock
+	deltas         []fop.PendingDelta
+	marked, locked []bool
+	owner          uint64
+}
+
+// ending returns the end of the window being released.
+func (e *eagerLock) ending() windowEnd {
 	e.mu.Lock()
-	gfid, ids, locked, marked, owner := e.gfid, e.ids, e.locked, e.marked, e.owner
-	ok := make([]bool, len(marked))
+	defer e.mu.Unlock()
+	ok := make([]bool, len(e.marked))
 	for i := range ok {
-		ok[i] = marked[i] && !e.failed[i]
+		ok[i] = e.marked[i] && !e.failed[i]
 	}
+	return windowEnd{e: e, deltas: decrements(Data, e.ids, ok), marked: e.marked, locked: e.locked, owner: e.owner}
+}
+
+// takeIdle moves the window of g, if it is held and has no operation in
+// flight, to releasing, and returns its end: the caller carries it out
+// (a file's release, file.go) and then calls end.e.closed and
+// t.unref(end.e).
+func (t *eagerTable) takeIdle(g fop.Gfid) (windowEnd, bool) {
+	e := t.lookup(g)
+	if e == nil {
+		return windowEnd{}, false
+	}
+	e.mu.Lock()
+	if e.state == eagerHeld && e.users == 0 {
+		e.drain = true
+	}
+	closing := e.closingLocked()
 	e.mu.Unlock()
-	s := e.t.s
-	ctx := context.Background()
-	s.postOpUnlock(ctx, inodeLock(gfid, DataDomain), decrements(Data, ids, ok), marked, locked, owner)
+	if !closing {
+		t.unref(e)
+		return windowEnd{}, false
+	}
+	return e.ending(), true
+}
+
+// closed marks a released window idle.
+func (e *eagerLock) closed() {
 	e.mu.Lock()
 	e.drain = false
 	e.locked, e.marked, e.failed = nil, nil, nil

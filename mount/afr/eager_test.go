@@ -13,8 +13,8 @@ import (
 
 // TestEagerLockOneRPCPerWrite: 100 sequential writes on one open file
 // cost one write RPC per brick each (none on the arbiter), plus a
-// constant: one lock, one pre-op, and one unlock that carries the
-// post-op.
+// constant: one lock and one pre-op; the post-op and the unlock ride on
+// the release.
 func TestEagerLockOneRPCPerWrite(t *testing.T) {
 	for _, arbiter := range []bool{false, true} {
 		t.Run(fmt.Sprintf("arbiter=%v", arbiter), func(t *testing.T) {
@@ -52,8 +52,13 @@ func TestEagerLockOneRPCPerWrite(t *testing.T) {
 				}
 			}
 			for i, n := range r.counts(faulty.OpInodelk, faulty.OpXattrop) {
-				if n != 3 {
-					t.Errorf("brick %d: %d lock and changelog RPCs in all, want 3", i, n)
+				if n != 2 {
+					t.Errorf("brick %d: %d lock and changelog RPCs in all, want 2", i, n)
+				}
+			}
+			for i, n := range r.counts(faulty.OpRelease) {
+				if n != 1 {
+					t.Errorf("brick %d: %d release RPCs, want 1", i, n)
 				}
 			}
 			c.waitAccuses([]int{0, 1, 2}, "f", Data)

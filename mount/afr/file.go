@@ -180,14 +180,13 @@ func (f *file) Fsync(ctx context.Context, datasync bool) error {
 	return nil
 }
 
-// Flush is close(2) by lockOwner: the eager window starts closing and
-// every brick releases the owner's POSIX locks.
+// Flush is close(2) by lockOwner: every brick releases the owner's POSIX
+// locks. The eager window stays open for the release that follows (its
+// post-op and unlock ride on the release RPCs) or until it is idle for
+// PostOpDelay: the data is on the bricks already, the post-op only takes
+// the marks back, and a client that wants the lock makes the window
+// yield (contention). An fsync closes it and waits.
 func (f *file) Flush(ctx context.Context, lockOwner uint64) error {
-	// The window closes in the background, as at Release: the data is on
-	// the bricks already, the post-op only takes the marks back, and a
-	// client that wants the lock makes the window yield (contention). An
-	// fsync waits for it.
-	f.s.bg.run(func() { f.s.eager.flush(context.WithoutCancel(ctx), f.gfid) })
 	ok, errs := f.onOpen(ctx, func(_ int, fd fop.File) error { return fd.Flush(ctx, lockOwner) })
 	if count(ok) == 0 {
 		return f.s.errorf("flush", f.gfid, pickErr(errs, f.s.connected()))
@@ -195,28 +194,67 @@ func (f *file) Flush(ctx context.Context, lockOwner uint64) error {
 	return nil
 }
 
-// Release closes the file on every brick, and the eager window in the
-// background (its post-op and unlock work by gfid, not by fd): the
-// kernel sends RELEASE after close(2) has returned, and nothing waits
-// for it; a later data operation on the inode waits for the window to
-// close.
+// Release closes the file on every brick, and the eager window of the
+// inode: when no operation is in flight in it, its post-op and unlock
+// ride on the release RPCs (fop.EndingReleaser); otherwise it closes in
+// the background once they are done (its post-op and unlock work by
+// gfid, not by fd). The kernel sends RELEASE after close(2) has
+// returned, and nothing waits for it; a later data operation on the
+// inode waits for the window to close.
 func (f *file) Release(ctx context.Context) error {
-	f.s.bg.run(func() { f.s.eager.flush(context.WithoutCancel(ctx), f.gfid) })
 	f.mu.Lock()
 	fds := f.fds
 	f.fds, f.released = make([]fop.File, len(fds)), true
 	f.mu.Unlock()
+	end, ending := f.s.eager.takeIdle(f.gfid)
+	if !ending {
+		f.s.bg.run(func() { f.s.eager.flush(context.WithoutCancel(ctx), f.gfid) })
+	}
 	on := make([]bool, len(fds))
 	for i, fd := range fds {
-		on[i] = fd != nil
+		on[i] = fd != nil || (ending && (at(end.locked, i) || at(end.marked, i)))
 	}
-	errs := f.s.each(on, func(i int) error { return fds[i].Release(ctx) })
+	errs := f.s.each(on, func(i int) error {
+		if !ending {
+			return fds[i].Release(ctx)
+		}
+		return f.releaseEnding(ctx, i, fds[i], end)
+	})
+	if ending {
+		end.e.closed()
+		f.s.eager.unref(end.e)
+	}
 	for i, err := range errs {
 		if err != nil {
 			f.s.log.Debug("release", "brick", f.s.kids[i].Name(), "gfid", f.gfid, "err", err)
 		}
 	}
 	return nil
+}
+
+// releaseEnding releases fd (nil: not open on brick i) and ends the
+// window on brick i: in one RPC where the brick holds the lock and the
+// file can (fop.EndingReleaser), else as postOpUnlock does.
+func (f *file) releaseEnding(ctx context.Context, i int, fd fop.File, end windowEnd) error {
+	ctx = context.WithoutCancel(ctx) // the window must end
+	post := at(end.marked, i) && len(end.deltas) > 0
+	if er, ok := fd.(fop.EndingReleaser); ok && at(end.locked, i) {
+		we := fop.WindowEnd{Domain: DataDomain, Owner: end.owner}
+		if post {
+			we.PostOp = end.deltas
+		}
+		err := er.ReleaseEnding(ctx, we)
+		if err != nil && post {
+			f.s.log.Info("post-op failed; the brick stays marked", "brick", f.s.kids[i].Name(), "gfid", f.gfid, "err", err)
+			return nil
+		}
+		return err
+	}
+	f.s.postOpUnlockBrick(ctx, i, inodeLock(f.gfid, DataDomain), end.deltas, end.marked, end.locked, end.owner)
+	if fd == nil {
+		return nil
+	}
+	return fd.Release(ctx)
 }
 
 // onOpen runs fn on every connected brick (opening the file where it is

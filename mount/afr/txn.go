@@ -242,26 +242,32 @@ func (s *Set) postOpUnlock(ctx context.Context, t lockTarget, deltas []fop.Pendi
 		on[i] = at(marked, i) || at(locked, i)
 	}
 	s.each(on, func(i int) error {
-		post := len(deltas) > 0 && at(marked, i)
-		var err error
-		switch {
-		case at(locked, i):
-			lk := fop.Lock{Type: fop.LockUnlock, End: fop.LockToEOF, Owner: owner}
-			if post {
-				lk.PostOp = deltas
-			}
-			err = s.kids[i].Inodelk(ctx, t.gfid, t.domain, fop.LkSet, lk)
-		case post:
-			_, err = s.kids[i].Xattrop(ctx, t.gfid, deltas)
-		}
-		switch {
-		case err != nil && post:
-			s.log.Info("post-op failed; the brick stays marked", "brick", s.kids[i].Name(), "gfid", t.gfid, "err", err)
-		case err != nil:
-			s.log.Debug("unlock failed", "brick", s.kids[i].Name(), "gfid", t.gfid, "domain", t.domain, "err", err)
-		}
+		s.postOpUnlockBrick(ctx, i, t, deltas, marked, locked, owner)
 		return nil
 	})
+}
+
+// postOpUnlockBrick is postOpUnlock on brick i.
+func (s *Set) postOpUnlockBrick(ctx context.Context, i int, t lockTarget, deltas []fop.PendingDelta, marked, locked []bool, owner uint64) {
+	ctx = context.WithoutCancel(ctx)
+	post := len(deltas) > 0 && at(marked, i)
+	var err error
+	switch {
+	case at(locked, i):
+		lk := fop.Lock{Type: fop.LockUnlock, End: fop.LockToEOF, Owner: owner}
+		if post {
+			lk.PostOp = deltas
+		}
+		err = s.kids[i].Inodelk(ctx, t.gfid, t.domain, fop.LkSet, lk)
+	case post:
+		_, err = s.kids[i].Xattrop(ctx, t.gfid, deltas)
+	}
+	switch {
+	case err != nil && post:
+		s.log.Info("post-op failed; the brick stays marked", "brick", s.kids[i].Name(), "gfid", t.gfid, "err", err)
+	case err != nil:
+		s.log.Debug("unlock failed", "brick", s.kids[i].Name(), "gfid", t.gfid, "domain", t.domain, "err", err)
+	}
 }
 
 // at reports bs[i], false past the end (a nil slice: nobody).

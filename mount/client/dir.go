@@ -57,4 +57,4 @@ func (d *dir) Readdir(ctx context.Context, cookie uint64, max int) ([]fop.Dirent
 }
 
 // Release closes the directory on the brick.
-func (d *dir) Release(ctx context.Context) error { return d.h.release(ctx) }
+func (d *dir) Release(ctx context.Context) error { return d.h.release(ctx, nil) }

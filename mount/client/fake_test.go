@@ -31,8 +31,9 @@ type fakeBrick struct {
 	live     map[uint64]bool
 	opened   int
 	getattrs int
-	// lockLog records Xattrop and Inodelk calls, as "xattrop" and
-	// "inodelk post_op=N" (this fake is a server without features).
+	// lockLog records Xattrop, Inodelk and Release calls, as "xattrop",
+	// "inodelk post_op=N" and "release unlock=D" (this fake is a server
+	// without features).
 	lockLog []string
 }
 
@@ -96,6 +97,23 @@ func (f *fakeBrick) Inodelk(_ context.Context, req *brickpb.InodelkRequest) (*br
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lockLog = append(f.lockLog, fmt.Sprintf("inodelk post_op=%d", len(req.GetPostOp())))
+	return &brickpb.Reply{}, nil
+}
+
+func (f *fakeBrick) Open(_ context.Context, req *brickpb.OpenRequest) (*brickpb.OpenReply, error) {
+	if err := f.known(req.GetSession()); err != nil {
+		return nil, err
+	}
+	return &brickpb.OpenReply{Fd: 1, Attr: &brickpb.Attr{Gfid: req.GetGfid(), Mode: syscall.S_IFREG | 0o644}}, nil
+}
+
+func (f *fakeBrick) Release(_ context.Context, req *brickpb.FdRequest) (*brickpb.Reply, error) {
+	if err := f.known(req.GetSession()); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lockLog = append(f.lockLog, fmt.Sprintf("release unlock=%q", req.GetUnlockDomain()))
 	return &brickpb.Reply{}, nil
 }
 

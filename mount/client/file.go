@@ -140,4 +140,10 @@ func (f *file) Lseek(ctx context.Context, off int64, whence int) (int64, error) 
 
 // Release closes the file on the brick (nothing to do when its fd died
 // with an earlier session).
-func (f *file) Release(ctx context.Context) error { return f.h.release(ctx) }
+func (f *file) Release(ctx context.Context) error { return f.h.release(ctx, nil) }
+
+// ReleaseEnding is Release that also ends an eager window of the inode:
+// its post-op and unlock ride on the release (fop.EndingReleaser).
+func (f *file) ReleaseEnding(ctx context.Context, end fop.WindowEnd) error {
+	return f.h.release(ctx, &end)
+}

@@ -58,7 +58,7 @@ func (h *handle) fdFor(ctx context.Context, s *session) (uint64, error) {
 			err = fmt.Errorf("use after release: %w", syscall.EBADF)
 		}
 		h.mu.Unlock()
-		if _, rerr := h.b.releaseRPC(ctx, s, h.gfid, h.dir, spare); rerr != nil {
+		if _, rerr := h.b.releaseRPC(ctx, s, h.gfid, h.dir, spare, nil); rerr != nil {
 			h.b.log.Debug("release of a spare fd failed", "gfid", h.gfid, "err", rerr)
 		}
 		return cur, err
@@ -96,18 +96,31 @@ func (h *handle) reopen(ctx context.Context, s *session) (uint64, error) {
 	return r.GetFd(), nil
 }
 
-// release closes the brick fd, unless it died with its session already.
-func (h *handle) release(ctx context.Context) error {
+// release closes the brick fd, unless it died with its session already;
+// with end, it ends the eager window too (fop.EndingReleaser). A window
+// whose fd died with its session is ended on the current one: its locks
+// died too, its post-op did not.
+func (h *handle) release(ctx context.Context, end *fop.WindowEnd) error {
 	h.mu.Lock()
 	fd, gen, released := h.fd, h.gen, h.released
 	h.released = true
 	h.mu.Unlock()
 	s := h.b.current()
 	if released || s == nil || s.gen != gen {
+		if end != nil {
+			return h.b.endWindow(ctx, h.gfid, *end)
+		}
 		return nil
 	}
 	errno, err := h.b.once(ctx, s, func(ctx context.Context, s *session) (int32, error) {
-		return h.b.releaseRPC(ctx, s, h.gfid, h.dir, fd)
+		if end != nil && !s.releaseUnlock {
+			// An older server: the window's end first, on its own.
+			if err := h.b.endWindow(ctx, h.gfid, *end); err != nil {
+				h.b.log.Debug("end of an eager window before a release", "gfid", h.gfid, "err", err)
+			}
+			end = nil
+		}
+		return h.b.releaseRPC(ctx, s, h.gfid, h.dir, fd, end)
 	})
 	if err != nil {
 		return h.b.opErr("release", h.gfid, convert(ctx, s, err))
@@ -122,8 +135,11 @@ func (h *handle) markLocked() {
 }
 
 // releaseRPC is Release or Releasedir of fd on s.
-func (b *Brick) releaseRPC(ctx context.Context, s *session, gfid fop.Gfid, dir bool, fd uint64) (int32, error) {
+func (b *Brick) releaseRPC(ctx context.Context, s *session, gfid fop.Gfid, dir bool, fd uint64, end *fop.WindowEnd) (int32, error) {
 	req := &brickpb.FdRequest{Session: s.id, Gfid: gfid[:], Fd: fd}
+	if end != nil {
+		req.UnlockDomain, req.UnlockOwner, req.PostOp = end.Domain, end.Owner, fromDeltas(end.PostOp)
+	}
 	var (
 		r   *brickpb.Reply
 		err error

@@ -83,6 +83,12 @@ func (b *Brick) Inodelk(ctx context.Context, gfid fop.Gfid, domain string, cmd i
 	})
 }
 
+// endWindow ends an eager window of g on its own: the post-op and the
+// unlock in one Inodelk.
+func (b *Brick) endWindow(ctx context.Context, g fop.Gfid, end fop.WindowEnd) error {
+	return b.Inodelk(ctx, g, end.Domain, fop.LkSet, fop.Lock{Type: fop.LockUnlock, End: fop.LockToEOF, Owner: end.Owner, PostOp: end.PostOp})
+}
+
 // Entrylk takes or releases an internal lock on the entry (parent, name),
 // or on the whole directory when name is empty.
 func (b *Brick) Entrylk(ctx context.Context, parent fop.Gfid, name, domain string, cmd, typ int, owner uint64) error {

@@ -27,3 +27,26 @@ func TestPostOpWithOlderServer(t *testing.T) {
 		t.Fatalf("calls %q, want %q", got, want)
 	}
 }
+
+// TestReleaseEndingWithOlderServer: a server that does not announce
+// release-unlock gets the window's end as an Inodelk of its own (itself
+// split into Xattrop and unlock), then a plain release.
+func TestReleaseEndingWithOlderServer(t *testing.T) {
+	f, addr := startFake(t)
+	b := newTestBrick(t, addr, Options{})
+	file, err := b.Open(context.Background(), fop.Gfid{1}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := fop.WindowEnd{Domain: "afr.data", Owner: 7,
+		PostOp: []fop.PendingDelta{{BrickID: "11111111-1111-1111-1111-111111111111", Data: -1}}}
+	if err := file.(fop.EndingReleaser).ReleaseEnding(context.Background(), end); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	got := slices.Clone(f.lockLog)
+	f.mu.Unlock()
+	if want := []string{"xattrop", "inodelk post_op=0", `release unlock=""`}; !slices.Equal(got, want) {
+		t.Fatalf("calls %q, want %q", got, want)
+	}
+}

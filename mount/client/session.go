@@ -19,8 +19,9 @@ type session struct {
 	gen    uint64
 	ctx    context.Context
 	cancel context.CancelFunc
-	// postOp: the server applies InodelkRequest.post_op.
-	postOp bool
+	// postOp: the server applies InodelkRequest.post_op; releaseUnlock:
+	// Release honours FdRequest.unlock_domain (brickpb's features).
+	postOp, releaseUnlock bool
 }
 
 // errClosed is returned by operations on a closed Brick.
@@ -110,7 +111,8 @@ func (b *Brick) up(first *brickpb.Event, ctx context.Context, cancel context.Can
 	b.mu.Lock()
 	b.gen++
 	s := &session{id: first.GetSession(), gen: b.gen, ctx: ctx, cancel: cancel,
-		postOp: slices.Contains(first.GetFeatures(), brickpb.FeatureInodelkPostOp)}
+		postOp:        slices.Contains(first.GetFeatures(), brickpb.FeatureInodelkPostOp),
+		releaseUnlock: slices.Contains(first.GetFeatures(), brickpb.FeatureReleaseUnlock)}
 	b.cur = s
 	b.notifyLocked()
 	b.mu.Unlock()

@@ -51,6 +51,20 @@ type File interface {
 	Release(ctx context.Context) error
 }
 
+// WindowEnd is the end of an eager lock window (afr): the post-op deltas
+// and the release of the inode lock in Domain held by Owner.
+type WindowEnd struct {
+	Domain string
+	Owner  uint64
+	PostOp []PendingDelta
+}
+
+// EndingReleaser is a File of one brick whose release can end an eager
+// window of its inode in the same round trip (post-op, unlock, close).
+type EndingReleaser interface {
+	ReleaseEnding(ctx context.Context, end WindowEnd) error
+}
+
 // Dir is an open directory.
 type Dir interface {
 	// Readdir returns entries after cookie (0: from the start), at most

@@ -398,6 +398,7 @@ type Event struct {
 	//
 	//	"inodelk-post-op"      InodelkRequest.post_op is honoured
 	//	"create-entry-unlock"  CreateRequest.entry_unlock_domain is honoured
+	//	"release-unlock"       FdRequest.unlock_domain is honoured by Release
 	Features      []string `protobuf:"bytes,9,rep,name=features,proto3" json:"features,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2620,11 +2621,20 @@ func (x *OpenReply) GetAttr() *Attr {
 }
 
 type FdRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
-	Gfid          []byte                 `protobuf:"bytes,2,opt,name=gfid,proto3" json:"gfid,omitempty"`
-	Fd            uint64                 `protobuf:"varint,3,opt,name=fd,proto3" json:"fd,omitempty"`
-	LockOwner     uint64                 `protobuf:"varint,4,opt,name=lock_owner,json=lockOwner,proto3" json:"lock_owner,omitempty"` // Flush: the closing owner; its POSIX locks are released
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Session   uint64                 `protobuf:"varint,1,opt,name=session,proto3" json:"session,omitempty"`
+	Gfid      []byte                 `protobuf:"bytes,2,opt,name=gfid,proto3" json:"gfid,omitempty"`
+	Fd        uint64                 `protobuf:"varint,3,opt,name=fd,proto3" json:"fd,omitempty"`
+	LockOwner uint64                 `protobuf:"varint,4,opt,name=lock_owner,json=lockOwner,proto3" json:"lock_owner,omitempty"` // Flush: the closing owner; its POSIX locks are released
+	// Release only: with unlock_domain set, post_op (if any) is added to the
+	// counters of the file's inode and the session's inode lock on it in
+	// unlock_domain, for unlock_owner, is released before the fd is closed
+	// — the end of an eager window, with the release. The lock is released
+	// and the fd closed even when the post-op fails; the errno is then the
+	// post-op's.
+	UnlockDomain  string          `protobuf:"bytes,5,opt,name=unlock_domain,json=unlockDomain,proto3" json:"unlock_domain,omitempty"`
+	UnlockOwner   uint64          `protobuf:"varint,6,opt,name=unlock_owner,json=unlockOwner,proto3" json:"unlock_owner,omitempty"`
+	PostOp        []*PendingDelta `protobuf:"bytes,7,rep,name=post_op,json=postOp,proto3" json:"post_op,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2685,6 +2695,27 @@ func (x *FdRequest) GetLockOwner() uint64 {
 		return x.LockOwner
 	}
 	return 0
+}
+
+func (x *FdRequest) GetUnlockDomain() string {
+	if x != nil {
+		return x.UnlockDomain
+	}
+	return ""
+}
+
+func (x *FdRequest) GetUnlockOwner() uint64 {
+	if x != nil {
+		return x.UnlockOwner
+	}
+	return 0
+}
+
+func (x *FdRequest) GetPostOp() []*PendingDelta {
+	if x != nil {
+		return x.PostOp
+	}
+	return nil
 }
 
 type ReadRequest struct {
@@ -4467,13 +4498,16 @@ const file_brick_proto_rawDesc = "" +
 	"\tOpenReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12\x0e\n" +
 	"\x02fd\x18\x02 \x01(\x04R\x02fd\x12)\n" +
-	"\x04attr\x18\x03 \x01(\v2\x15.mortar.brick.v1.AttrR\x04attr\"h\n" +
+	"\x04attr\x18\x03 \x01(\v2\x15.mortar.brick.v1.AttrR\x04attr\"\xe8\x01\n" +
 	"\tFdRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x12\n" +
 	"\x04gfid\x18\x02 \x01(\fR\x04gfid\x12\x0e\n" +
 	"\x02fd\x18\x03 \x01(\x04R\x02fd\x12\x1d\n" +
 	"\n" +
-	"lock_owner\x18\x04 \x01(\x04R\tlockOwner\"w\n" +
+	"lock_owner\x18\x04 \x01(\x04R\tlockOwner\x12#\n" +
+	"\runlock_domain\x18\x05 \x01(\tR\funlockDomain\x12!\n" +
+	"\funlock_owner\x18\x06 \x01(\x04R\vunlockOwner\x126\n" +
+	"\apost_op\x18\a \x03(\v2\x1d.mortar.brick.v1.PendingDeltaR\x06postOp\"w\n" +
 	"\vReadRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x12\n" +
 	"\x04gfid\x18\x02 \x01(\fR\x04gfid\x12\x0e\n" +
@@ -4761,95 +4795,96 @@ var file_brick_proto_depIdxs = []int32{
 	8,  // 18: mortar.brick.v1.RenameReply.attr:type_name -> mortar.brick.v1.Attr
 	8,  // 19: mortar.brick.v1.RenameReply.replaced:type_name -> mortar.brick.v1.Attr
 	8,  // 20: mortar.brick.v1.OpenReply.attr:type_name -> mortar.brick.v1.Attr
-	8,  // 21: mortar.brick.v1.WriteReply.attr:type_name -> mortar.brick.v1.Attr
-	8,  // 22: mortar.brick.v1.Dirent.attr:type_name -> mortar.brick.v1.Attr
-	45, // 23: mortar.brick.v1.ReaddirReply.entries:type_name -> mortar.brick.v1.Dirent
-	3,  // 24: mortar.brick.v1.Lock.type:type_name -> mortar.brick.v1.LockType
-	4,  // 25: mortar.brick.v1.LkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
-	47, // 26: mortar.brick.v1.LkRequest.lock:type_name -> mortar.brick.v1.Lock
-	47, // 27: mortar.brick.v1.LkReply.lock:type_name -> mortar.brick.v1.Lock
-	4,  // 28: mortar.brick.v1.InodelkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
-	47, // 29: mortar.brick.v1.InodelkRequest.lock:type_name -> mortar.brick.v1.Lock
-	53, // 30: mortar.brick.v1.InodelkRequest.post_op:type_name -> mortar.brick.v1.PendingDelta
-	4,  // 31: mortar.brick.v1.EntrylkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
-	3,  // 32: mortar.brick.v1.EntrylkRequest.type:type_name -> mortar.brick.v1.LockType
-	53, // 33: mortar.brick.v1.XattropRequest.deltas:type_name -> mortar.brick.v1.PendingDelta
-	13, // 34: mortar.brick.v1.XattropReply.pending:type_name -> mortar.brick.v1.Pending
-	5,  // 35: mortar.brick.v1.Brick.Session:input_type -> mortar.brick.v1.SessionRequest
-	16, // 36: mortar.brick.v1.Brick.Lookup:input_type -> mortar.brick.v1.LookupRequest
-	11, // 37: mortar.brick.v1.Brick.Getattr:input_type -> mortar.brick.v1.InodeRequest
-	17, // 38: mortar.brick.v1.Brick.Setattr:input_type -> mortar.brick.v1.SetattrRequest
-	18, // 39: mortar.brick.v1.Brick.Create:input_type -> mortar.brick.v1.CreateRequest
-	20, // 40: mortar.brick.v1.Brick.Mkdir:input_type -> mortar.brick.v1.MkdirRequest
-	21, // 41: mortar.brick.v1.Brick.Mknod:input_type -> mortar.brick.v1.MknodRequest
-	22, // 42: mortar.brick.v1.Brick.Symlink:input_type -> mortar.brick.v1.SymlinkRequest
-	23, // 43: mortar.brick.v1.Brick.Link:input_type -> mortar.brick.v1.LinkRequest
-	12, // 44: mortar.brick.v1.Brick.Unlink:input_type -> mortar.brick.v1.EntryRequest
-	12, // 45: mortar.brick.v1.Brick.Rmdir:input_type -> mortar.brick.v1.EntryRequest
-	25, // 46: mortar.brick.v1.Brick.Rename:input_type -> mortar.brick.v1.RenameRequest
-	11, // 47: mortar.brick.v1.Brick.Readlink:input_type -> mortar.brick.v1.InodeRequest
-	11, // 48: mortar.brick.v1.Brick.Statfs:input_type -> mortar.brick.v1.InodeRequest
-	29, // 49: mortar.brick.v1.Brick.Getxattr:input_type -> mortar.brick.v1.GetxattrRequest
-	31, // 50: mortar.brick.v1.Brick.Setxattr:input_type -> mortar.brick.v1.SetxattrRequest
-	11, // 51: mortar.brick.v1.Brick.Listxattr:input_type -> mortar.brick.v1.InodeRequest
-	29, // 52: mortar.brick.v1.Brick.Removexattr:input_type -> mortar.brick.v1.GetxattrRequest
-	33, // 53: mortar.brick.v1.Brick.Open:input_type -> mortar.brick.v1.OpenRequest
-	36, // 54: mortar.brick.v1.Brick.Read:input_type -> mortar.brick.v1.ReadRequest
-	38, // 55: mortar.brick.v1.Brick.Write:input_type -> mortar.brick.v1.WriteRequest
-	35, // 56: mortar.brick.v1.Brick.Flush:input_type -> mortar.brick.v1.FdRequest
-	40, // 57: mortar.brick.v1.Brick.Fsync:input_type -> mortar.brick.v1.FsyncRequest
-	41, // 58: mortar.brick.v1.Brick.Fallocate:input_type -> mortar.brick.v1.FallocateRequest
-	42, // 59: mortar.brick.v1.Brick.Lseek:input_type -> mortar.brick.v1.LseekRequest
-	35, // 60: mortar.brick.v1.Brick.Release:input_type -> mortar.brick.v1.FdRequest
-	11, // 61: mortar.brick.v1.Brick.Opendir:input_type -> mortar.brick.v1.InodeRequest
-	44, // 62: mortar.brick.v1.Brick.Readdir:input_type -> mortar.brick.v1.ReaddirRequest
-	35, // 63: mortar.brick.v1.Brick.Releasedir:input_type -> mortar.brick.v1.FdRequest
-	48, // 64: mortar.brick.v1.Brick.Lk:input_type -> mortar.brick.v1.LkRequest
-	50, // 65: mortar.brick.v1.Brick.Inodelk:input_type -> mortar.brick.v1.InodelkRequest
-	51, // 66: mortar.brick.v1.Brick.Entrylk:input_type -> mortar.brick.v1.EntrylkRequest
-	52, // 67: mortar.brick.v1.Brick.Xattrop:input_type -> mortar.brick.v1.XattropRequest
-	55, // 68: mortar.brick.v1.Brick.IndexList:input_type -> mortar.brick.v1.IndexListRequest
-	57, // 69: mortar.brick.v1.Brick.Rchecksum:input_type -> mortar.brick.v1.RchecksumRequest
-	6,  // 70: mortar.brick.v1.Brick.Session:output_type -> mortar.brick.v1.Event
-	15, // 71: mortar.brick.v1.Brick.Lookup:output_type -> mortar.brick.v1.EntryReply
-	14, // 72: mortar.brick.v1.Brick.Getattr:output_type -> mortar.brick.v1.AttrReply
-	14, // 73: mortar.brick.v1.Brick.Setattr:output_type -> mortar.brick.v1.AttrReply
-	19, // 74: mortar.brick.v1.Brick.Create:output_type -> mortar.brick.v1.CreateReply
-	15, // 75: mortar.brick.v1.Brick.Mkdir:output_type -> mortar.brick.v1.EntryReply
-	15, // 76: mortar.brick.v1.Brick.Mknod:output_type -> mortar.brick.v1.EntryReply
-	15, // 77: mortar.brick.v1.Brick.Symlink:output_type -> mortar.brick.v1.EntryReply
-	15, // 78: mortar.brick.v1.Brick.Link:output_type -> mortar.brick.v1.EntryReply
-	24, // 79: mortar.brick.v1.Brick.Unlink:output_type -> mortar.brick.v1.UnlinkReply
-	24, // 80: mortar.brick.v1.Brick.Rmdir:output_type -> mortar.brick.v1.UnlinkReply
-	26, // 81: mortar.brick.v1.Brick.Rename:output_type -> mortar.brick.v1.RenameReply
-	27, // 82: mortar.brick.v1.Brick.Readlink:output_type -> mortar.brick.v1.ReadlinkReply
-	28, // 83: mortar.brick.v1.Brick.Statfs:output_type -> mortar.brick.v1.StatfsReply
-	30, // 84: mortar.brick.v1.Brick.Getxattr:output_type -> mortar.brick.v1.GetxattrReply
-	10, // 85: mortar.brick.v1.Brick.Setxattr:output_type -> mortar.brick.v1.Reply
-	32, // 86: mortar.brick.v1.Brick.Listxattr:output_type -> mortar.brick.v1.ListxattrReply
-	10, // 87: mortar.brick.v1.Brick.Removexattr:output_type -> mortar.brick.v1.Reply
-	34, // 88: mortar.brick.v1.Brick.Open:output_type -> mortar.brick.v1.OpenReply
-	37, // 89: mortar.brick.v1.Brick.Read:output_type -> mortar.brick.v1.ReadReply
-	39, // 90: mortar.brick.v1.Brick.Write:output_type -> mortar.brick.v1.WriteReply
-	10, // 91: mortar.brick.v1.Brick.Flush:output_type -> mortar.brick.v1.Reply
-	10, // 92: mortar.brick.v1.Brick.Fsync:output_type -> mortar.brick.v1.Reply
-	10, // 93: mortar.brick.v1.Brick.Fallocate:output_type -> mortar.brick.v1.Reply
-	43, // 94: mortar.brick.v1.Brick.Lseek:output_type -> mortar.brick.v1.LseekReply
-	10, // 95: mortar.brick.v1.Brick.Release:output_type -> mortar.brick.v1.Reply
-	34, // 96: mortar.brick.v1.Brick.Opendir:output_type -> mortar.brick.v1.OpenReply
-	46, // 97: mortar.brick.v1.Brick.Readdir:output_type -> mortar.brick.v1.ReaddirReply
-	10, // 98: mortar.brick.v1.Brick.Releasedir:output_type -> mortar.brick.v1.Reply
-	49, // 99: mortar.brick.v1.Brick.Lk:output_type -> mortar.brick.v1.LkReply
-	10, // 100: mortar.brick.v1.Brick.Inodelk:output_type -> mortar.brick.v1.Reply
-	10, // 101: mortar.brick.v1.Brick.Entrylk:output_type -> mortar.brick.v1.Reply
-	54, // 102: mortar.brick.v1.Brick.Xattrop:output_type -> mortar.brick.v1.XattropReply
-	56, // 103: mortar.brick.v1.Brick.IndexList:output_type -> mortar.brick.v1.IndexListReply
-	58, // 104: mortar.brick.v1.Brick.Rchecksum:output_type -> mortar.brick.v1.RchecksumReply
-	70, // [70:105] is the sub-list for method output_type
-	35, // [35:70] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	53, // 21: mortar.brick.v1.FdRequest.post_op:type_name -> mortar.brick.v1.PendingDelta
+	8,  // 22: mortar.brick.v1.WriteReply.attr:type_name -> mortar.brick.v1.Attr
+	8,  // 23: mortar.brick.v1.Dirent.attr:type_name -> mortar.brick.v1.Attr
+	45, // 24: mortar.brick.v1.ReaddirReply.entries:type_name -> mortar.brick.v1.Dirent
+	3,  // 25: mortar.brick.v1.Lock.type:type_name -> mortar.brick.v1.LockType
+	4,  // 26: mortar.brick.v1.LkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
+	47, // 27: mortar.brick.v1.LkRequest.lock:type_name -> mortar.brick.v1.Lock
+	47, // 28: mortar.brick.v1.LkReply.lock:type_name -> mortar.brick.v1.Lock
+	4,  // 29: mortar.brick.v1.InodelkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
+	47, // 30: mortar.brick.v1.InodelkRequest.lock:type_name -> mortar.brick.v1.Lock
+	53, // 31: mortar.brick.v1.InodelkRequest.post_op:type_name -> mortar.brick.v1.PendingDelta
+	4,  // 32: mortar.brick.v1.EntrylkRequest.cmd:type_name -> mortar.brick.v1.LkCmd
+	3,  // 33: mortar.brick.v1.EntrylkRequest.type:type_name -> mortar.brick.v1.LockType
+	53, // 34: mortar.brick.v1.XattropRequest.deltas:type_name -> mortar.brick.v1.PendingDelta
+	13, // 35: mortar.brick.v1.XattropReply.pending:type_name -> mortar.brick.v1.Pending
+	5,  // 36: mortar.brick.v1.Brick.Session:input_type -> mortar.brick.v1.SessionRequest
+	16, // 37: mortar.brick.v1.Brick.Lookup:input_type -> mortar.brick.v1.LookupRequest
+	11, // 38: mortar.brick.v1.Brick.Getattr:input_type -> mortar.brick.v1.InodeRequest
+	17, // 39: mortar.brick.v1.Brick.Setattr:input_type -> mortar.brick.v1.SetattrRequest
+	18, // 40: mortar.brick.v1.Brick.Create:input_type -> mortar.brick.v1.CreateRequest
+	20, // 41: mortar.brick.v1.Brick.Mkdir:input_type -> mortar.brick.v1.MkdirRequest
+	21, // 42: mortar.brick.v1.Brick.Mknod:input_type -> mortar.brick.v1.MknodRequest
+	22, // 43: mortar.brick.v1.Brick.Symlink:input_type -> mortar.brick.v1.SymlinkRequest
+	23, // 44: mortar.brick.v1.Brick.Link:input_type -> mortar.brick.v1.LinkRequest
+	12, // 45: mortar.brick.v1.Brick.Unlink:input_type -> mortar.brick.v1.EntryRequest
+	12, // 46: mortar.brick.v1.Brick.Rmdir:input_type -> mortar.brick.v1.EntryRequest
+	25, // 47: mortar.brick.v1.Brick.Rename:input_type -> mortar.brick.v1.RenameRequest
+	11, // 48: mortar.brick.v1.Brick.Readlink:input_type -> mortar.brick.v1.InodeRequest
+	11, // 49: mortar.brick.v1.Brick.Statfs:input_type -> mortar.brick.v1.InodeRequest
+	29, // 50: mortar.brick.v1.Brick.Getxattr:input_type -> mortar.brick.v1.GetxattrRequest
+	31, // 51: mortar.brick.v1.Brick.Setxattr:input_type -> mortar.brick.v1.SetxattrRequest
+	11, // 52: mortar.brick.v1.Brick.Listxattr:input_type -> mortar.brick.v1.InodeRequest
+	29, // 53: mortar.brick.v1.Brick.Removexattr:input_type -> mortar.brick.v1.GetxattrRequest
+	33, // 54: mortar.brick.v1.Brick.Open:input_type -> mortar.brick.v1.OpenRequest
+	36, // 55: mortar.brick.v1.Brick.Read:input_type -> mortar.brick.v1.ReadRequest
+	38, // 56: mortar.brick.v1.Brick.Write:input_type -> mortar.brick.v1.WriteRequest
+	35, // 57: mortar.brick.v1.Brick.Flush:input_type -> mortar.brick.v1.FdRequest
+	40, // 58: mortar.brick.v1.Brick.Fsync:input_type -> mortar.brick.v1.FsyncRequest
+	41, // 59: mortar.brick.v1.Brick.Fallocate:input_type -> mortar.brick.v1.FallocateRequest
+	42, // 60: mortar.brick.v1.Brick.Lseek:input_type -> mortar.brick.v1.LseekRequest
+	35, // 61: mortar.brick.v1.Brick.Release:input_type -> mortar.brick.v1.FdRequest
+	11, // 62: mortar.brick.v1.Brick.Opendir:input_type -> mortar.brick.v1.InodeRequest
+	44, // 63: mortar.brick.v1.Brick.Readdir:input_type -> mortar.brick.v1.ReaddirRequest
+	35, // 64: mortar.brick.v1.Brick.Releasedir:input_type -> mortar.brick.v1.FdRequest
+	48, // 65: mortar.brick.v1.Brick.Lk:input_type -> mortar.brick.v1.LkRequest
+	50, // 66: mortar.brick.v1.Brick.Inodelk:input_type -> mortar.brick.v1.InodelkRequest
+	51, // 67: mortar.brick.v1.Brick.Entrylk:input_type -> mortar.brick.v1.EntrylkRequest
+	52, // 68: mortar.brick.v1.Brick.Xattrop:input_type -> mortar.brick.v1.XattropRequest
+	55, // 69: mortar.brick.v1.Brick.IndexList:input_type -> mortar.brick.v1.IndexListRequest
+	57, // 70: mortar.brick.v1.Brick.Rchecksum:input_type -> mortar.brick.v1.RchecksumRequest
+	6,  // 71: mortar.brick.v1.Brick.Session:output_type -> mortar.brick.v1.Event
+	15, // 72: mortar.brick.v1.Brick.Lookup:output_type -> mortar.brick.v1.EntryReply
+	14, // 73: mortar.brick.v1.Brick.Getattr:output_type -> mortar.brick.v1.AttrReply
+	14, // 74: mortar.brick.v1.Brick.Setattr:output_type -> mortar.brick.v1.AttrReply
+	19, // 75: mortar.brick.v1.Brick.Create:output_type -> mortar.brick.v1.CreateReply
+	15, // 76: mortar.brick.v1.Brick.Mkdir:output_type -> mortar.brick.v1.EntryReply
+	15, // 77: mortar.brick.v1.Brick.Mknod:output_type -> mortar.brick.v1.EntryReply
+	15, // 78: mortar.brick.v1.Brick.Symlink:output_type -> mortar.brick.v1.EntryReply
+	15, // 79: mortar.brick.v1.Brick.Link:output_type -> mortar.brick.v1.EntryReply
+	24, // 80: mortar.brick.v1.Brick.Unlink:output_type -> mortar.brick.v1.UnlinkReply
+	24, // 81: mortar.brick.v1.Brick.Rmdir:output_type -> mortar.brick.v1.UnlinkReply
+	26, // 82: mortar.brick.v1.Brick.Rename:output_type -> mortar.brick.v1.RenameReply
+	27, // 83: mortar.brick.v1.Brick.Readlink:output_type -> mortar.brick.v1.ReadlinkReply
+	28, // 84: mortar.brick.v1.Brick.Statfs:output_type -> mortar.brick.v1.StatfsReply
+	30, // 85: mortar.brick.v1.Brick.Getxattr:output_type -> mortar.brick.v1.GetxattrReply
+	10, // 86: mortar.brick.v1.Brick.Setxattr:output_type -> mortar.brick.v1.Reply
+	32, // 87: mortar.brick.v1.Brick.Listxattr:output_type -> mortar.brick.v1.ListxattrReply
+	10, // 88: mortar.brick.v1.Brick.Removexattr:output_type -> mortar.brick.v1.Reply
+	34, // 89: mortar.brick.v1.Brick.Open:output_type -> mortar.brick.v1.OpenReply
+	37, // 90: mortar.brick.v1.Brick.Read:output_type -> mortar.brick.v1.ReadReply
+	39, // 91: mortar.brick.v1.Brick.Write:output_type -> mortar.brick.v1.WriteReply
+	10, // 92: mortar.brick.v1.Brick.Flush:output_type -> mortar.brick.v1.Reply
+	10, // 93: mortar.brick.v1.Brick.Fsync:output_type -> mortar.brick.v1.Reply
+	10, // 94: mortar.brick.v1.Brick.Fallocate:output_type -> mortar.brick.v1.Reply
+	43, // 95: mortar.brick.v1.Brick.Lseek:output_type -> mortar.brick.v1.LseekReply
+	10, // 96: mortar.brick.v1.Brick.Release:output_type -> mortar.brick.v1.Reply
+	34, // 97: mortar.brick.v1.Brick.Opendir:output_type -> mortar.brick.v1.OpenReply
+	46, // 98: mortar.brick.v1.Brick.Readdir:output_type -> mortar.brick.v1.ReaddirReply
+	10, // 99: mortar.brick.v1.Brick.Releasedir:output_type -> mortar.brick.v1.Reply
+	49, // 100: mortar.brick.v1.Brick.Lk:output_type -> mortar.brick.v1.LkReply
+	10, // 101: mortar.brick.v1.Brick.Inodelk:output_type -> mortar.brick.v1.Reply
+	10, // 102: mortar.brick.v1.Brick.Entrylk:output_type -> mortar.brick.v1.Reply
+	54, // 103: mortar.brick.v1.Brick.Xattrop:output_type -> mortar.brick.v1.XattropReply
+	56, // 104: mortar.brick.v1.Brick.IndexList:output_type -> mortar.brick.v1.IndexListReply
+	58, // 105: mortar.brick.v1.Brick.Rchecksum:output_type -> mortar.brick.v1.RchecksumReply
+	71, // [71:106] is the sub-list for method output_type
+	36, // [36:71] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_brick_proto_init() }

@@ -12,7 +12,10 @@ const (
 	// honoured (an older server ignores it, and says so: entry_unlocked
 	// stays false).
 	FeatureCreateEntryUnlock = "create-entry-unlock"
+	// FeatureReleaseUnlock: Release honours FdRequest.unlock_domain and
+	// post_op (an older server would close the fd and leave the lock).
+	FeatureReleaseUnlock = "release-unlock"
 )
 
 // ServerFeatures is every feature this version implements.
-var ServerFeatures = []string{FeatureInodelkPostOp, FeatureCreateEntryUnlock}
+var ServerFeatures = []string{FeatureInodelkPostOp, FeatureCreateEntryUnlock, FeatureReleaseUnlock}

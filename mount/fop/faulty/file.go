@@ -76,6 +76,29 @@ func (f *file) Release(ctx context.Context) error {
 	return err
 }
 
+// ReleaseEnding is Release that also ends an eager window
+// (fop.EndingReleaser): through the inner file when it can, else as the
+// inner brick's unlock and then the release. Rules see a release.
+func (f *file) ReleaseEnding(ctx context.Context, end fop.WindowEnd) error {
+	err := f.b.do(ctx, Op{Name: OpRelease, Gfid: f.gfid}, func() error { return nil })
+	var rerr error
+	if er, ok := f.f.(fop.EndingReleaser); ok {
+		rerr = er.ReleaseEnding(ctx, end)
+	} else {
+		lk := fop.Lock{Type: fop.LockUnlock, End: fop.LockToEOF, Owner: end.Owner, PostOp: end.PostOp}
+		if uerr := f.b.inner.Inodelk(ctx, f.gfid, end.Domain, fop.LkSet, lk); uerr != nil {
+			rerr = uerr
+		}
+		if relErr := f.f.Release(ctx); rerr == nil {
+			rerr = relErr
+		}
+	}
+	if rerr != nil {
+		return rerr
+	}
+	return err
+}
+
 // dir is an open directory of a faulty Brick.
 type dir struct {
 	b    *Brick
