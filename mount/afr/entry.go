@@ -43,6 +43,10 @@ func (s *Set) newEntry(ctx context.Context, op string, parent fop.Gfid, name str
 	}
 	e := ents[s.pickOK(ents[s.firstOK(ok)].Gfid, ok)]
 	s.freshInode(e.Gfid, ok, e.Mode)
+	s.known.added(parent, name)
+	if e.Mode&syscall.S_IFMT == syscall.S_IFDIR && count(ok) == len(s.kids) {
+		s.known.made(e.Gfid) // empty, on every brick
+	}
 	e.Pending = nil
 	return e, nil
 }
@@ -111,6 +115,7 @@ func (s *Set) Link(ctx context.Context, g, newParent fop.Gfid, newName string) (
 		return fop.Entry{}, s.errorf("link", entryName{newParent, newName}, err)
 	}
 	e := ents[s.pickOK(g, ok)]
+	s.known.added(newParent, newName)
 	e.Pending = nil
 	return e, nil
 }
@@ -120,6 +125,9 @@ func (s *Set) Unlink(ctx context.Context, parent fop.Gfid, name string) error {
 	_, err := s.entryTxn(ctx, "unlink", []entryName{{parent, name}}, func(ctx context.Context, i int) error {
 		return s.kids[i].Unlink(ctx, parent, name)
 	})
+	if err == nil {
+		s.known.removed(parent, name)
+	}
 	return s.errorf("unlink", entryName{parent, name}, err)
 }
 
@@ -128,6 +136,9 @@ func (s *Set) Rmdir(ctx context.Context, parent fop.Gfid, name string) error {
 	_, err := s.entryTxn(ctx, "rmdir", []entryName{{parent, name}}, func(ctx context.Context, i int) error {
 		return s.kids[i].Rmdir(ctx, parent, name)
 	})
+	if err == nil {
+		s.known.removed(parent, name)
+	}
 	return s.errorf("rmdir", entryName{parent, name}, err)
 }
 
@@ -138,6 +149,10 @@ func (s *Set) Rename(ctx context.Context, oldParent fop.Gfid, oldName string, ne
 	_, err := s.entryTxn(ctx, "rename", names, func(ctx context.Context, i int) error {
 		return s.kids[i].Rename(ctx, oldParent, oldName, newParent, newName, flags)
 	})
+	if err == nil && flags&fop.RenameExchange == 0 {
+		s.known.removed(oldParent, oldName)
+		s.known.added(newParent, newName)
+	}
 	return s.errorf("rename", entryName{oldParent, oldName}, err)
 }
 
@@ -180,6 +195,7 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 		s.releaseAll(ctx, files)
 		return fop.Entry{}, nil, s.errorf("create", entryName{parent, name}, err)
 	}
+	s.known.added(parent, name)
 	if e.Gfid == in.Gfid {
 		s.freshInode(e.Gfid, ok, e.Mode)
 		s.keepParent(parent, seq, ents, ok)

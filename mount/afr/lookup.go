@@ -23,6 +23,9 @@ func (s *Set) Lookup(ctx context.Context, parent fop.Gfid, name string) (fop.Ent
 	if err := s.canRead(up); err != nil {
 		return fop.Entry{}, s.errorf("lookup", entryName{parent, name}, err)
 	}
+	if s.known.absent(parent, name) {
+		return fop.Entry{}, s.errorf("lookup", entryName{parent, name}, syscall.ENOENT) // dirnames.go
+	}
 	ents := make([]fop.Entry, len(s.kids))
 	errs := s.each(up, func(i int) error {
 		e, err := s.kids[i].Lookup(ctx, parent, name)

@@ -22,6 +22,7 @@ type Set struct {
 	sink     atomic.Pointer[func(fop.Event)]
 	health   *healthCache
 	parents  *parentAttrs
+	known    *knownDirs
 	eager    *eagerTable
 	ids      *idBook
 	busy     busyTable
@@ -54,6 +55,7 @@ func New(children []fop.Brick, opts Options) (*Set, error) {
 		log:     opts.Logger.With("layer", "afr", "set", opts.Name),
 		health:  newHealthCache(defaultHealthCacheSize),
 		parents: newParentAttrs(),
+		known:   newKnownDirs(),
 	}
 	if opts.Arbiter {
 		s.arbiter = len(children) - 1
@@ -92,6 +94,7 @@ func (s *Set) onEvent(_ int, ev fop.Event) {
 	case fop.EventOverflow:
 		s.health.clear()
 		s.parents.clear()
+		s.known.clear()
 		s.eager.contendedAll() // contention events may have been lost
 	case fop.EventInode:
 		s.health.forget(ev.Gfid)
@@ -99,6 +102,7 @@ func (s *Set) onEvent(_ int, ev fop.Event) {
 	case fop.EventEntry:
 		s.health.forget(ev.Parent)
 		s.parents.changed(ev.Parent)
+		s.known.forget(ev.Parent)
 	}
 	if fn := s.sink.Load(); fn != nil {
 		(*fn)(ev)

@@ -60,6 +60,17 @@ func (s *Set) transact(ctx context.Context, t *txn) ([]bool, error) {
 			}
 		}()
 	}
+	ok, err := s.runTxn(ctx, t)
+	if err != nil && t.kind == Entry {
+		for _, g := range t.marks {
+			s.known.forget(g) // the outcome on some brick may be unknown
+		}
+	}
+	return ok, err
+}
+
+// runTxn is transact's lock, op, and completion.
+func (s *Set) runTxn(ctx context.Context, t *txn) ([]bool, error) {
 	r, err := s.beginTxn(ctx, t)
 	if err != nil {
 		return nil, err
