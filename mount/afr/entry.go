@@ -191,6 +191,7 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 		err = sameGfid(ents, ok, e.Gfid)
 	}
 	if err != nil {
+		s.known.forget(parent) // the name may be on some brick (a gfid split)
 		fw.giveBack(ctx)
 		s.releaseAll(ctx, files)
 		return fop.Entry{}, nil, s.errorf("create", entryName{parent, name}, err)
