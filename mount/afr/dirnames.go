@@ -1,6 +1,7 @@
 package afr
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/mortarfs/mortar/mount/fop"
@@ -99,8 +100,13 @@ func (k *knownDirs) clear() {
 }
 
 // absent reports whether the set knows every name of parent and name is
-// not one of them.
+// not one of them. A name no brick would take (empty, ".", "..", with
+// '/' or NUL, longer than NAME_MAX) is never absent: the bricks answer
+// it with their own error (ENAMETOOLONG, EINVAL).
 func (k *knownDirs) absent(parent fop.Gfid, name string) bool {
+	if !plainName(name) {
+		return false
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	names, ok := k.m[parent]
@@ -110,3 +116,12 @@ func (k *knownDirs) absent(parent fop.Gfid, name string) bool {
 	_, has := names[name]
 	return !has
 }
+
+// plainName reports whether name is one a brick could hold.
+func plainName(name string) bool {
+	return name != "" && name != "." && name != ".." && len(name) <= nameMax &&
+		!strings.ContainsAny(name, "/\x00")
+}
+
+// nameMax is NAME_MAX, the longest name a brick takes.
+const nameMax = 255

@@ -2,6 +2,7 @@ package afr
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -20,6 +21,11 @@ func TestKnownDirs(t *testing.T) {
 	k.made(d)
 	if !k.absent(d, "x") {
 		t.Fatal("an empty directory made here: x not absent")
+	}
+	for _, bad := range []string{strings.Repeat("n", 256), "a/b", "a\x00b", ".", "..", ""} {
+		if k.absent(d, bad) {
+			t.Errorf("a name no brick takes (%.20q) is absent: the bricks must answer it", bad)
+		}
 	}
 	k.added(d, "x")
 	k.added(other, "y") // not known: nothing
