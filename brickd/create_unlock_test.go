@@ -1,7 +1,6 @@
 package brickd
 
 import (
-	"slices"
 	"syscall"
 	"testing"
 
@@ -14,9 +13,7 @@ import (
 func TestCreateReleasesEntryLock(t *testing.T) {
 	ts := newTestServer(t)
 	a, b := ts.session(), ts.session()
-	if !slices.Contains(a.first.GetFeatures(), brickpb.FeatureCreateEntryUnlock) {
-		t.Fatalf("session features %q lack %q", a.first.GetFeatures(), brickpb.FeatureCreateEntryUnlock)
-	}
+	a.wantFeature(brickpb.FeatureCreateEntryUnlock)
 	const domain = "afr.entry"
 	entrylk := func(c *client, name string, typ brickpb.LockType) int32 {
 		t.Helper()

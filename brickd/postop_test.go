@@ -15,19 +15,13 @@ import (
 func TestInodelkPostOp(t *testing.T) {
 	ts := newTestServer(t)
 	a, b := ts.session(), ts.session()
-	if !slices.Contains(a.first.GetFeatures(), brickpb.FeatureInodelkPostOp) {
-		t.Fatalf("session features %q lack %q", a.first.GetFeatures(), brickpb.FeatureInodelkPostOp)
-	}
-	const domain = "afr.data"
+	a.wantFeature(brickpb.FeatureInodelkPostOp)
 	const id = "11111111-1111-1111-1111-111111111111"
 	g, fd := a.create(root, "f")
 	a.release(fd)
 	inodelk := func(c *client, typ brickpb.LockType, post ...*brickpb.PendingDelta) int32 {
 		t.Helper()
-		r, err := c.rpc.Inodelk(ctx, &brickpb.InodelkRequest{Session: c.id, Gfid: g, Domain: domain, Cmd: set,
-			Lock: &brickpb.Lock{Type: typ, End: eof, Owner: 7}, PostOp: post})
-		must(t, err)
-		return r.GetErrno()
+		return c.dataLock(g, typ, post...)
 	}
 	data := func() uint32 {
 		t.Helper()
@@ -78,18 +72,12 @@ func TestInodelkPostOp(t *testing.T) {
 func TestReleaseEndsWindow(t *testing.T) {
 	ts := newTestServer(t)
 	a, b := ts.session(), ts.session()
-	if !slices.Contains(a.first.GetFeatures(), brickpb.FeatureReleaseUnlock) {
-		t.Fatalf("session features %q lack %q", a.first.GetFeatures(), brickpb.FeatureReleaseUnlock)
-	}
-	const domain = "afr.data"
+	a.wantFeature(brickpb.FeatureReleaseUnlock)
 	const id = "11111111-1111-1111-1111-111111111111"
 	g, fd := a.create(root, "f")
-	inodelk := func(c *client, typ brickpb.LockType) int32 {
+	inodelk := func(c *client, typ brickpb.LockType, post ...*brickpb.PendingDelta) int32 {
 		t.Helper()
-		r, err := c.rpc.Inodelk(ctx, &brickpb.InodelkRequest{Session: c.id, Gfid: g, Domain: domain, Cmd: set,
-			Lock: &brickpb.Lock{Type: typ, End: eof, Owner: 7}})
-		must(t, err)
-		return r.GetErrno()
+		return c.dataLock(g, typ, post...)
 	}
 	release := func(req *brickpb.FdRequest) int32 {
 		t.Helper()
@@ -105,7 +93,7 @@ func TestReleaseEndsWindow(t *testing.T) {
 	post := []*brickpb.PendingDelta{{BrickId: id, Data: -1}}
 	wantErrno(t, "release with a post-op but no unlock", release(&brickpb.FdRequest{PostOp: post}), syscall.EINVAL)
 	wantErrno(t, "another session while the window is open", inodelk(b, wr), syscall.EAGAIN)
-	wantErrno(t, "release ending the window", release(&brickpb.FdRequest{UnlockDomain: domain, UnlockOwner: 7, PostOp: post}), 0)
+	wantErrno(t, "release ending the window", release(&brickpb.FdRequest{UnlockDomain: "afr.data", UnlockOwner: 7, PostOp: post}), 0)
 	x, err := b.rpc.Xattrop(ctx, &brickpb.XattropRequest{Session: b.id, Gfid: g})
 	must(t, err)
 	for _, p := range x.GetPending() {
@@ -115,4 +103,22 @@ func TestReleaseEndsWindow(t *testing.T) {
 	}
 	wantErrno(t, "another session after the release", inodelk(b, wr), 0)
 	wantErrno(t, "the fd after its release", release(&brickpb.FdRequest{}), syscall.EBADF)
+}
+
+// dataLock makes an inodelk request of owner 7 over the whole of g in
+// afr.data, with post-op deltas, and returns its errno.
+func (c *client) dataLock(g []byte, typ brickpb.LockType, post ...*brickpb.PendingDelta) int32 {
+	c.t.Helper()
+	r, err := c.rpc.Inodelk(ctx, &brickpb.InodelkRequest{Session: c.id, Gfid: g, Domain: "afr.data", Cmd: set,
+		Lock: &brickpb.Lock{Type: typ, End: eof, Owner: 7}, PostOp: post})
+	must(c.t, err)
+	return r.GetErrno()
+}
+
+// wantFeature fails the test unless the session's server announced name.
+func (c *client) wantFeature(name string) {
+	c.t.Helper()
+	if !slices.Contains(c.first.GetFeatures(), name) {
+		c.t.Fatalf("session features %q lack %q", c.first.GetFeatures(), name)
+	}
 }
