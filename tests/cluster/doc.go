@@ -85,4 +85,5 @@
 //
 //	MORTAR_BIN=PATH        the mortar binary to test (make test sets it)
 //	MORTAR_REQUIRE_FUSE=1  missing root or /dev/fuse fails instead of skipping (CI)
+//	MORTAR_KEEP_FAILED=DIR a heal that does not finish copies the bricks (cp -a) under DIR first
 package cluster

@@ -145,6 +145,7 @@ func (v *Volume) HealUntilClean(t testing.TB, bound time.Duration) {
 		t.Fatalf("mortar heal refused its command line: %v", lastErr)
 	}
 	if !ok {
+		v.keepBricks(t)
 		t.Fatalf("heal did not finish within %v (%d rounds of heal + info); last error: %v; last info: %s",
 			bound, rounds, lastErr, lastInfo)
 	}
