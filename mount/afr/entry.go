@@ -142,20 +142,6 @@ func (s *Set) Rmdir(ctx context.Context, parent fop.Gfid, name string) error {
 	return s.errorf("rmdir", entryName{parent, name}, err)
 }
 
-// Rename moves (oldParent, oldName) to (newParent, newName): both names
-// are locked and both parents marked.
-func (s *Set) Rename(ctx context.Context, oldParent fop.Gfid, oldName string, newParent fop.Gfid, newName string, flags uint32) error {
-	names := []entryName{{oldParent, oldName}, {newParent, newName}}
-	_, err := s.entryTxn(ctx, "rename", names, func(ctx context.Context, i int) error {
-		return s.kids[i].Rename(ctx, oldParent, oldName, newParent, newName, flags)
-	})
-	if err == nil && flags&fop.RenameExchange == 0 {
-		s.known.removed(oldParent, oldName)
-		s.known.added(newParent, newName)
-	}
-	return s.errorf("rename", entryName{oldParent, oldName}, err)
-}
-
 // Create makes and opens the regular file (parent, name) with the gfid
 // in.Gfid on every brick; the File holds each brick's open file.
 // O_TRUNC is never sent: a file that already existed (no O_EXCL) is

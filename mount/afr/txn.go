@@ -23,6 +23,10 @@ type txn struct {
 	// attributes itself (dirattr.go); any other changes what is kept of
 	// the inodes it marks.
 	create bool
+	// judge, when set, sees every brick's outcome of op before the
+	// transaction does, and may turn a success into a failure (a brick
+	// that did something else than the others: rename.go).
+	judge func(errs []error) []error
 	// released(i), when set, says that the operation released the
 	// transaction's locks on brick i itself (a create asked to).
 	released func(i int) bool
@@ -81,6 +85,9 @@ func (s *Set) runTxn(ctx context.Context, t *txn) ([]bool, error) {
 		}
 		return t.op(ctx, i)
 	})
+	if t.judge != nil {
+		errs = t.judge(errs)
+	}
 	if t.released != nil {
 		r.locked = slices.Clone(r.locked) // marked may be the same slice
 		for i := range r.locked {

@@ -135,10 +135,20 @@ func (b *Brick) Rmdir(ctx context.Context, parent fop.Gfid, name string) error {
 // Rename moves (oldParent, oldName) to (newParent, newName); flags are
 // fop.RenameNoreplace or fop.RenameExchange, as renameat2(2).
 func (b *Brick) Rename(ctx context.Context, oldParent fop.Gfid, oldName string, newParent fop.Gfid, newName string, flags uint32) error {
-	return b.call(ctx, "rename", entryName{oldParent, oldName}, func(ctx context.Context, s *session) (int32, error) {
+	_, err := b.RenameInode(ctx, oldParent, oldName, newParent, newName, flags)
+	return err
+}
+
+// RenameInode is Rename that also returns the gfid of the inode moved, as
+// the brick reports it (zero if it does not).
+func (b *Brick) RenameInode(ctx context.Context, oldParent fop.Gfid, oldName string, newParent fop.Gfid, newName string, flags uint32) (fop.Gfid, error) {
+	var moved fop.Gfid
+	err := b.call(ctx, "rename", entryName{oldParent, oldName}, func(ctx context.Context, s *session) (int32, error) {
 		r, err := b.rpc.Rename(ctx, &brickpb.RenameRequest{
 			Session: s.id, OldParent: oldParent[:], OldName: []byte(oldName), NewParent: newParent[:], NewName: []byte(newName), Flags: flags,
 		})
+		moved = attrOf(r.GetAttr()).Gfid
 		return r.GetErrno(), err
 	})
+	return moved, err
 }

@@ -33,3 +33,12 @@ type Brick interface {
 	// from off over length bytes; pieces past the end of file are absent.
 	Rchecksum(ctx context.Context, gfid Gfid, off, length int64, chunk int) ([][32]byte, error)
 }
+
+// InodeRenamer is a Brick that reports which inode a rename moved: the
+// gfid its old name held on that brick. Replication compares it across
+// bricks, so that a brick whose old name held another inode (a stale
+// entry it missed the change of) is accused rather than agreeing by
+// accident.
+type InodeRenamer interface {
+	RenameInode(ctx context.Context, oldParent Gfid, oldName string, newParent Gfid, newName string, flags uint32) (Gfid, error)
+}

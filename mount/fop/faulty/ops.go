@@ -119,6 +119,19 @@ func (b *Brick) Rename(ctx context.Context, oldParent fop.Gfid, oldName string, 
 	})
 }
 
+// RenameInode is Rename reporting the inode moved, when the wrapped brick
+// reports it (zero otherwise).
+func (b *Brick) RenameInode(ctx context.Context, oldParent fop.Gfid, oldName string, newParent fop.Gfid, newName string, flags uint32) (moved fop.Gfid, err error) {
+	err = b.do(ctx, Op{Name: OpRename, Gfid: oldParent, Entry: oldName}, func() error {
+		if r, ok := b.inner.(fop.InodeRenamer); ok {
+			moved, err = r.RenameInode(ctx, oldParent, oldName, newParent, newName, flags)
+			return err
+		}
+		return b.inner.Rename(ctx, oldParent, oldName, newParent, newName, flags)
+	})
+	return moved, err
+}
+
 func (b *Brick) Readlink(ctx context.Context, g fop.Gfid) (s string, err error) {
 	err = b.do(ctx, Op{Name: OpReadlink, Gfid: g}, func() (err error) {
 		s, err = b.inner.Readlink(ctx, g)
