@@ -48,8 +48,11 @@ func (r *rpc) Create(_ context.Context, req *brickpb.CreateRequest) (*brickpb.Cr
 	return call(r, req.GetSession(), func(se *session) *brickpb.CreateReply {
 		var a, pa posix.Attr
 		var fd uint64
-		var locked, made bool
+		var locked, made, busy bool
 		p, err := parseGfid(req.GetParent())
+		if err == nil && req.GetEntryLockDomain() != "" {
+			busy, err = se.entryTryLock(p, string(req.GetName()), req.GetEntryLockDomain(), req.GetEntryLockOwner())
+		}
 		if err == nil {
 			var n posix.NewInode
 			if n, err = newInode(req.GetGfid(), req.GetMode(), req.GetCaller()); err == nil {
@@ -61,7 +64,7 @@ func (r *rpc) Create(_ context.Context, req *brickpb.CreateRequest) (*brickpb.Cr
 				}
 			}
 		}
-		rep := &brickpb.CreateReply{Errno: se.errno("create", err), Attr: attrIf(a, err), Fd: fd, Locked: locked}
+		rep := &brickpb.CreateReply{Errno: se.errno("create", err), Attr: attrIf(a, err), Fd: fd, Locked: locked, EntryLockBusy: busy}
 		if made && req.GetEntryUnlockDomain() != "" {
 			rep.EntryUnlocked = se.entryUnlock(p, string(req.GetName()), req.GetEntryUnlockDomain(), req.GetEntryUnlockOwner())
 		}

@@ -2,6 +2,7 @@ package brickd
 
 import (
 	"context"
+	"errors"
 	"syscall"
 
 	"github.com/mortarfs/mortar/brickd/internal/gfid"
@@ -175,6 +176,22 @@ func (r *rpc) Entrylk(ctx context.Context, req *brickpb.EntrylkRequest) (*brickp
 		}
 		return &brickpb.Reply{Errno: se.errno("entrylk", err)}
 	})
+}
+
+// entryTryLock takes the session's entry lock on (parent, name) in
+// domain for owner without waiting. busy (with EAGAIN) says another
+// holds it.
+func (se *session) entryTryLock(parent gfid.Gfid, name, domain string, owner uint64) (busy bool, err error) {
+	if len(domain) > maxDomain {
+		return false, syscall.EINVAL
+	}
+	if err := posix.ValidateName(name); err != nil {
+		return false, err
+	}
+	el := locks.EntryLock{Name: name, Type: locks.Write, Owner: locks.Owner{Session: se.id, ID: owner}}
+	err = se.brick.locks.SetEntry(context.Background(), locks.Key{Space: locks.Entry, Gfid: parent, Domain: domain}, el, false)
+	se.afterGrant(err)
+	return errors.Is(err, syscall.EAGAIN), err
 }
 
 // entryUnlock releases the session's entry lock on (parent, name) in

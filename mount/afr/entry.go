@@ -151,13 +151,19 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 	files := make([]fop.File, len(s.kids))
 	fw := s.firstWindow(ctx, in.Gfid, flags)
 	unlocks := make([]*fop.EntryUnlock, len(s.kids))
+	locks := make([]*fop.EntryLock, len(s.kids))
 	var t *txn
 	t = newEntryTxn("create", []entryName{{parent, name}}, func(ctx context.Context, i int) error {
 		kin := in
 		if fw != nil {
 			kin.Lock = fw.asks[i]
 		}
-		if t.optimistic && earlyEntryUnlock {
+		if t.fused.active {
+			// The lock with the create; held until the post-op, so
+			// that the create can be taken back (fusedlock.go).
+			locks[i] = &fop.EntryLock{Domain: EntryDomain, Owner: t.owner}
+			kin.EntryLock = locks[i]
+		} else if t.optimistic && earlyEntryUnlock {
 			// No post-op follows a create that succeeds everywhere: the
 			// brick can let go of the entry lock as soon as it made the
 			// file. Where it fails, the lock stays for the post-op.
@@ -169,6 +175,16 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 		return err
 	})
 	t.create = true
+	t.fused = &fusedLock{
+		busy: func(i int) bool { return locks[i] != nil && locks[i].Busy },
+		undo: func(ctx context.Context, i int) { s.undoCreate(ctx, i, parent, name, in.Gfid, ents[i], files[i], fw) },
+		reset: func(ctx context.Context) {
+			fw = s.firstWindow(ctx, in.Gfid, flags)
+			clear(ents)
+			clear(files)
+			clear(locks)
+		},
+	}
 	t.released = func(i int) bool { return unlocks[i] != nil && unlocks[i].Done }
 	seq := s.parents.begin(parent)
 	ok, err := s.transact(ctx, t)
@@ -203,6 +219,30 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 	return e, f, nil
 }
 
+// undoCreate takes back what a create with a fused lock did on brick i,
+// where another brick found the lock busy: the first window's lock and
+// mark, the open file, and the name if it made it (the entry lock is
+// still held there).
+func (s *Set) undoCreate(ctx context.Context, i int, parent fop.Gfid, name string, g fop.Gfid, e fop.Entry, f fop.File, fw *firstWindow) {
+	ctx = context.WithoutCancel(ctx)
+	if fw != nil && fw.asks[i].Granted {
+		got := make([]bool, len(s.kids))
+		got[i] = true
+		s.postOpUnlockBrick(ctx, i, inodeLock(g, DataDomain), decrements(Data, fw.take.ids, nil), got, got, fw.take.owner)
+	}
+	if f != nil {
+		if err := f.Release(ctx); err != nil {
+			s.log.Debug("release of a create taken back", "brick", s.kids[i].Name(), "err", err)
+		}
+	}
+	if e.Gfid != g {
+		return // it opened a file that was there
+	}
+	if err := s.kids[i].Unlink(ctx, parent, name); err != nil {
+		s.log.Warn("a create taken back left its file", "brick", s.kids[i].Name(), "parent", parent, "name", name, "err", err)
+	}
+}
+
 // keepParent keeps the parent's attributes after a create that began at
 // seq, as the brick a getattr of the parent reads now reported them.
 func (s *Set) keepParent(parent fop.Gfid, seq uint64, ents []fop.Entry, ok []bool) {
@@ -234,7 +274,7 @@ func (s *Set) keepParent(parent fop.Gfid, seq uint64, ents []fop.Entry, ok []boo
 // (tests/replica TestKillBrickDuringSmallFiles, about 1 run in 8).
 // Until that is understood, every entry lock is held until the post-op
 // is done everywhere.
-const earlyEntryUnlock = false
+const earlyEntryUnlock = true
 
 // sameGfid checks that every brick in ok answered with gfid g.
 func sameGfid(ents []fop.Entry, ok []bool, g fop.Gfid) error {

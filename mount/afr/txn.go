@@ -27,6 +27,9 @@ type txn struct {
 	// transaction does, and may turn a success into a failure (a brick
 	// that did something else than the others: rename.go).
 	judge func(errs []error) []error
+	// fused, when set, lets the operation take the transaction's locks
+	// itself (fusedlock.go).
+	fused *fusedLock
 	// released(i), when set, says that the operation released the
 	// transaction's locks on brick i itself (a create asked to).
 	released func(i int) bool
@@ -75,16 +78,25 @@ func (s *Set) transact(ctx context.Context, t *txn) ([]bool, error) {
 
 // runTxn is transact's lock, op, and completion.
 func (s *Set) runTxn(ctx context.Context, t *txn) ([]bool, error) {
-	r, err := s.beginTxn(ctx, t)
-	if err != nil {
-		return nil, err
+	var (
+		r    *txnRun
+		errs []error
+	)
+	if t.fused != nil {
+		r, errs = s.fusedRun(ctx, t)
 	}
-	errs := s.each(r.marked, func(i int) error {
-		if t.skip != nil && t.skip(i) {
-			return nil
+	if r == nil {
+		var err error
+		if r, err = s.beginTxn(ctx, t); err != nil {
+			return nil, err
 		}
-		return t.op(ctx, i)
-	})
+		errs = s.each(r.marked, func(i int) error {
+			if t.skip != nil && t.skip(i) {
+				return nil
+			}
+			return t.op(ctx, i)
+		})
+	}
 	if t.judge != nil {
 		errs = t.judge(errs)
 	}

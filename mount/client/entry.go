@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"syscall"
 
 	"github.com/mortarfs/mortar/mount/fop"
 	"github.com/mortarfs/mortar/proto/brickpb"
@@ -24,7 +25,15 @@ func (b *Brick) Create(ctx context.Context, parent fop.Gfid, name string, flags 
 		if u := in.EntryUnlock; u != nil {
 			req.EntryUnlockDomain, req.EntryUnlockOwner = u.Domain, u.Owner
 		}
+		if l := in.EntryLock; l != nil {
+			if errno, err := b.createEntryLock(ctx, s, req, l); errno != 0 || err != nil {
+				return errno, err
+			}
+		}
 		r, err := b.rpc.Create(ctx, req)
+		if in.EntryLock != nil {
+			in.EntryLock.Busy = r.GetEntryLockBusy()
+		}
 		if err != nil || r.GetErrno() != 0 {
 			return r.GetErrno(), err
 		}
@@ -151,4 +160,20 @@ func (b *Brick) RenameInode(ctx context.Context, oldParent fop.Gfid, oldName str
 		return r.GetErrno(), err
 	})
 	return moved, err
+}
+
+// createEntryLock asks for the entry lock l with the create req: in the
+// request itself when the server has the feature, else by an Entrylk of
+// its own first (a busy lock: EAGAIN, l.Busy).
+func (b *Brick) createEntryLock(ctx context.Context, s *session, req *brickpb.CreateRequest, l *fop.EntryLock) (int32, error) {
+	if s.createEntryLock {
+		req.EntryLockDomain, req.EntryLockOwner = l.Domain, l.Owner
+		return 0, nil
+	}
+	r, err := b.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{
+		Session: s.id, Parent: req.GetParent(), Name: req.GetName(), Domain: l.Domain,
+		Cmd: brickpb.LkCmd_LK_SET, Type: brickpb.LockType_LOCK_WRITE, Owner: l.Owner,
+	})
+	l.Busy = r.GetErrno() == int32(syscall.EAGAIN)
+	return r.GetErrno(), err
 }

@@ -21,7 +21,8 @@ type session struct {
 	cancel context.CancelFunc
 	// postOp: the server applies InodelkRequest.post_op; releaseUnlock:
 	// Release honours FdRequest.unlock_domain (brickpb's features).
-	postOp, releaseUnlock bool
+	// createEntryLock: CreateRequest.entry_lock_domain is honoured.
+	postOp, releaseUnlock, createEntryLock bool
 }
 
 // errClosed is returned by operations on a closed Brick.
@@ -111,8 +112,9 @@ func (b *Brick) up(first *brickpb.Event, ctx context.Context, cancel context.Can
 	b.mu.Lock()
 	b.gen++
 	s := &session{id: first.GetSession(), gen: b.gen, ctx: ctx, cancel: cancel,
-		postOp:        slices.Contains(first.GetFeatures(), brickpb.FeatureInodelkPostOp),
-		releaseUnlock: slices.Contains(first.GetFeatures(), brickpb.FeatureReleaseUnlock)}
+		postOp:          slices.Contains(first.GetFeatures(), brickpb.FeatureInodelkPostOp),
+		releaseUnlock:   slices.Contains(first.GetFeatures(), brickpb.FeatureReleaseUnlock),
+		createEntryLock: slices.Contains(first.GetFeatures(), brickpb.FeatureCreateEntryLock)}
 	b.cur = s
 	b.notifyLocked()
 	b.mu.Unlock()

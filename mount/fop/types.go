@@ -60,6 +60,19 @@ type NewInode struct {
 	// EntryUnlock, for Create, asks the brick to release the caller's
 	// entry lock on the new name once it made the file.
 	EntryUnlock *EntryUnlock
+	// EntryLock, for Create, asks the brick to take the caller's entry
+	// lock on the new name, without waiting, before it does anything.
+	EntryLock *EntryLock
+}
+
+// EntryLock is an entry lock a Create takes first, in the same round
+// trip. The lock is held after the call whatever its outcome, unless
+// Busy: another held it, and the call did nothing (EAGAIN).
+type EntryLock struct {
+	Domain string
+	Owner  uint64
+	// Busy is set by the brick client.
+	Busy bool
 }
 
 // EntryUnlock is an entry lock a Create releases when it made the file.

@@ -399,6 +399,7 @@ type Event struct {
 	//	"inodelk-post-op"      InodelkRequest.post_op is honoured
 	//	"create-entry-unlock"  CreateRequest.entry_unlock_domain is honoured
 	//	"release-unlock"       FdRequest.unlock_domain is honoured by Release
+	//	"create-entry-lock"    CreateRequest.entry_lock_domain is honoured
 	Features      []string `protobuf:"bytes,9,rep,name=features,proto3" json:"features,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1332,8 +1333,17 @@ type CreateRequest struct {
 	// stays held.
 	EntryUnlockDomain string `protobuf:"bytes,12,opt,name=entry_unlock_domain,json=entryUnlockDomain,proto3" json:"entry_unlock_domain,omitempty"`
 	EntryUnlockOwner  uint64 `protobuf:"varint,13,opt,name=entry_unlock_owner,json=entryUnlockOwner,proto3" json:"entry_unlock_owner,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// entry_lock_domain, when set, asks the brick to take the session's
+	// entry lock on (parent, name) in that domain for entry_lock_owner,
+	// without waiting, before anything else: the lock of an entry
+	// transaction, in the same round trip as its operation. If another
+	// holds the lock the call does nothing and answers EAGAIN with
+	// entry_lock_busy. Otherwise the lock is held after the call, whatever
+	// its outcome (unless entry_unlock_domain released it).
+	EntryLockDomain string `protobuf:"bytes,14,opt,name=entry_lock_domain,json=entryLockDomain,proto3" json:"entry_lock_domain,omitempty"`
+	EntryLockOwner  uint64 `protobuf:"varint,15,opt,name=entry_lock_owner,json=entryLockOwner,proto3" json:"entry_lock_owner,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CreateRequest) Reset() {
@@ -1457,6 +1467,20 @@ func (x *CreateRequest) GetEntryUnlockOwner() uint64 {
 	return 0
 }
 
+func (x *CreateRequest) GetEntryLockDomain() string {
+	if x != nil {
+		return x.EntryLockDomain
+	}
+	return ""
+}
+
+func (x *CreateRequest) GetEntryLockOwner() uint64 {
+	if x != nil {
+		return x.EntryLockOwner
+	}
+	return 0
+}
+
 type CreateReply struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Errno int32                  `protobuf:"varint,1,opt,name=errno,proto3" json:"errno,omitempty"`
@@ -1472,6 +1496,9 @@ type CreateReply struct {
 	// entry_unlocked: the entry lock asked for by entry_unlock_domain is
 	// released.
 	EntryUnlocked bool `protobuf:"varint,6,opt,name=entry_unlocked,json=entryUnlocked,proto3" json:"entry_unlocked,omitempty"`
+	// entry_lock_busy: another holds the entry lock asked for by
+	// entry_lock_domain; nothing was done.
+	EntryLockBusy bool `protobuf:"varint,7,opt,name=entry_lock_busy,json=entryLockBusy,proto3" json:"entry_lock_busy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1544,6 +1571,13 @@ func (x *CreateReply) GetParentAttr() *Attr {
 func (x *CreateReply) GetEntryUnlocked() bool {
 	if x != nil {
 		return x.EntryUnlocked
+	}
+	return false
+}
+
+func (x *CreateReply) GetEntryLockBusy() bool {
+	if x != nil {
+		return x.EntryLockBusy
 	}
 	return false
 }
@@ -4389,7 +4423,7 @@ const file_brick_proto_rawDesc = "" +
 	"\x05atime\x18\b \x01(\v2\x19.mortar.brick.v1.TimespecR\x05atime\x12/\n" +
 	"\x05mtime\x18\t \x01(\v2\x19.mortar.brick.v1.TimespecR\x05mtime\x12\x0e\n" +
 	"\x02fd\x18\n" +
-	" \x01(\x04R\x02fd\"\xb1\x03\n" +
+	" \x01(\x04R\x02fd\"\x87\x04\n" +
 	"\rCreateRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +
@@ -4406,7 +4440,9 @@ const file_brick_proto_rawDesc = "" +
 	" \x01(\x04R\tlockOwner\x127\n" +
 	"\apending\x18\v \x03(\v2\x1d.mortar.brick.v1.PendingDeltaR\apending\x12.\n" +
 	"\x13entry_unlock_domain\x18\f \x01(\tR\x11entryUnlockDomain\x12,\n" +
-	"\x12entry_unlock_owner\x18\r \x01(\x04R\x10entryUnlockOwner\"\xd5\x01\n" +
+	"\x12entry_unlock_owner\x18\r \x01(\x04R\x10entryUnlockOwner\x12*\n" +
+	"\x11entry_lock_domain\x18\x0e \x01(\tR\x0fentryLockDomain\x12(\n" +
+	"\x10entry_lock_owner\x18\x0f \x01(\x04R\x0eentryLockOwner\"\xfd\x01\n" +
 	"\vCreateReply\x12\x14\n" +
 	"\x05errno\x18\x01 \x01(\x05R\x05errno\x12)\n" +
 	"\x04attr\x18\x02 \x01(\v2\x15.mortar.brick.v1.AttrR\x04attr\x12\x0e\n" +
@@ -4414,7 +4450,8 @@ const file_brick_proto_rawDesc = "" +
 	"\x06locked\x18\x04 \x01(\bR\x06locked\x126\n" +
 	"\vparent_attr\x18\x05 \x01(\v2\x15.mortar.brick.v1.AttrR\n" +
 	"parentAttr\x12%\n" +
-	"\x0eentry_unlocked\x18\x06 \x01(\bR\rentryUnlocked\"\xc3\x01\n" +
+	"\x0eentry_unlocked\x18\x06 \x01(\bR\rentryUnlocked\x12&\n" +
+	"\x0fentry_lock_busy\x18\a \x01(\bR\rentryLockBusy\"\xc3\x01\n" +
 	"\fMkdirRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\x04R\asession\x12\x16\n" +
 	"\x06parent\x18\x02 \x01(\fR\x06parent\x12\x12\n" +

@@ -15,7 +15,10 @@ const (
 	// FeatureReleaseUnlock: Release honours FdRequest.unlock_domain and
 	// post_op (an older server would close the fd and leave the lock).
 	FeatureReleaseUnlock = "release-unlock"
+	// FeatureCreateEntryLock: CreateRequest.entry_lock_domain is honoured
+	// (an older server would make the file without the lock).
+	FeatureCreateEntryLock = "create-entry-lock"
 )
 
 // ServerFeatures is every feature this version implements.
-var ServerFeatures = []string{FeatureInodelkPostOp, FeatureCreateEntryUnlock, FeatureReleaseUnlock}
+var ServerFeatures = []string{FeatureInodelkPostOp, FeatureCreateEntryUnlock, FeatureReleaseUnlock, FeatureCreateEntryLock}

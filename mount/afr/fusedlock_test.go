@@ -1,0 +1,88 @@
+package afr
+
+import (
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/mortarfs/mortar/mount/fop"
+	"github.com/mortarfs/mortar/mount/fop/faulty"
+)
+
+// TestCreateFusesEntryLock: with every brick up, a create takes its
+// entry lock in the create itself: it succeeds while every Entrylk RPC
+// fails, and the file is on every brick with one gfid.
+func TestCreateFusesEntryLock(t *testing.T) {
+	c := newCluster(t, 3)
+	a := c.mount(Options{Name: "s0"})
+	a.create("warm", "")
+	a.settle()
+	for _, f := range a.f {
+		f.Inject(faulty.Rule{Ops: []string{faulty.OpEntrylk}, Err: syscall.EIO})
+	}
+	in := newInode(0o644)
+	_, f, err := a.Create(bg, fop.RootGfid, "f", syscall.O_RDWR|syscall.O_EXCL, in)
+	if err != nil {
+		t.Fatalf("create with every Entrylk failing: %v (the lock was not taken by the create)", err)
+	}
+	_ = f.Release(bg)
+	a.settle()
+	for i := range 3 {
+		if g, err := c.gfidOf(i, "f"); err != nil || g != in.Gfid {
+			t.Fatalf("brick %d: f has gfid %v, %v; want %v", i, g, err, in.Gfid)
+		}
+	}
+}
+
+// TestCreateFusedLockBusy: a create that finds its entry lock held on
+// one brick takes back what it made on the others, then waits for the
+// lock the usual way and makes the file everywhere once it is free, with
+// nothing left accused.
+func TestCreateFusedLockBusy(t *testing.T) {
+	c := newCluster(t, 3)
+	a := c.mount(Options{Name: "s0"})
+	holder := c.mount(Options{Name: "s0"})
+	a.create("warm", "")
+	a.settle()
+	const owner = 77
+	if err := holder.kids[1].Entrylk(bg, fop.RootGfid, "g", EntryDomain, fop.LkSet, fop.LockWrite, owner); err != nil {
+		t.Fatal(err)
+	}
+	in := newInode(0o644)
+	done := make(chan error, 1)
+	go func() {
+		_, f, err := a.Create(bg, fop.RootGfid, "g", syscall.O_RDWR|syscall.O_EXCL, in)
+		if err == nil {
+			err = f.Release(bg)
+		}
+		done <- err
+	}()
+	// The fallback's waiting lock on brick 1 is its second Entrylk there
+	// (the first is lockAll's try).
+	waitFor(t, "the create waiting for brick 1's lock", func() bool { return a.f[1].Count(faulty.OpEntrylk) >= 2 })
+	for _, i := range []int{0, 2} {
+		if _, err := os.Lstat(c.path(i, "g")); !os.IsNotExist(err) {
+			t.Fatalf("brick %d still has the create that met a busy lock, while it waits: %v", i, err)
+		}
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the create returned while another held the lock: %v", err)
+	default:
+	}
+	if err := holder.kids[1].Entrylk(bg, fop.RootGfid, "g", EntryDomain, fop.LkSet, fop.LockUnlock, owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("create after the lock was freed: %v", err)
+	}
+	a.settle()
+	for i := range 3 {
+		if g, err := c.gfidOf(i, "g"); err != nil || g != in.Gfid {
+			t.Fatalf("brick %d: g has gfid %v, %v; want %v", i, g, err, in.Gfid)
+		}
+		if !c.accuses(i, "", Entry) || !c.accuses(i, "g", Data) {
+			t.Fatalf("brick %d accuses someone: root %v, g %v", i, c.pending(i, ""), c.pending(i, "g"))
+		}
+	}
+}
