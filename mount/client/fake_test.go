@@ -35,6 +35,8 @@ type fakeBrick struct {
 	// "inodelk post_op=N" and "release unlock=D" (this fake is a server
 	// without features).
 	lockLog []string
+	// entryBusy: Entrylk answers EAGAIN (another holds the lock).
+	entryBusy bool
 }
 
 func (f *fakeBrick) Session(req *brickpb.SessionRequest, stream grpc.ServerStreamingServer[brickpb.Event]) error {
@@ -98,6 +100,29 @@ func (f *fakeBrick) Inodelk(_ context.Context, req *brickpb.InodelkRequest) (*br
 	defer f.mu.Unlock()
 	f.lockLog = append(f.lockLog, fmt.Sprintf("inodelk post_op=%d", len(req.GetPostOp())))
 	return &brickpb.Reply{}, nil
+}
+
+func (f *fakeBrick) Entrylk(_ context.Context, req *brickpb.EntrylkRequest) (*brickpb.Reply, error) {
+	if err := f.known(req.GetSession()); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lockLog = append(f.lockLog, fmt.Sprintf("entrylk %s owner=%d", req.GetName(), req.GetOwner()))
+	if f.entryBusy {
+		return &brickpb.Reply{Errno: int32(syscall.EAGAIN)}, nil
+	}
+	return &brickpb.Reply{}, nil
+}
+
+func (f *fakeBrick) Create(_ context.Context, req *brickpb.CreateRequest) (*brickpb.CreateReply, error) {
+	if err := f.known(req.GetSession()); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lockLog = append(f.lockLog, fmt.Sprintf("create %s entry_lock=%q", req.GetName(), req.GetEntryLockDomain()))
+	return &brickpb.CreateReply{Attr: &brickpb.Attr{Gfid: req.GetGfid(), Mode: syscall.S_IFREG | 0o644}, Fd: 1}, nil
 }
 
 func (f *fakeBrick) Open(_ context.Context, req *brickpb.OpenRequest) (*brickpb.OpenReply, error) {

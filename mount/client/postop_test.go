@@ -2,7 +2,9 @@ package client
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/mortarfs/mortar/mount/fop"
@@ -47,6 +49,38 @@ func TestReleaseEndingWithOlderServer(t *testing.T) {
 	got := slices.Clone(f.lockLog)
 	f.mu.Unlock()
 	if want := []string{"xattrop", "inodelk post_op=0", `release unlock=""`}; !slices.Equal(got, want) {
+		t.Fatalf("calls %q, want %q", got, want)
+	}
+}
+
+// TestCreateEntryLockWithOlderServer: a server that does not announce
+// create-entry-lock gets the entry lock as an Entrylk of its own before
+// the create; a busy lock there makes the create fail with EAGAIN and
+// Busy, without a create.
+func TestCreateEntryLockWithOlderServer(t *testing.T) {
+	f, addr := startFake(t)
+	b := newTestBrick(t, addr, Options{})
+	in := fop.NewInode{Gfid: fop.Gfid{2}, Mode: 0o644, EntryLock: &fop.EntryLock{Domain: "afr.entry", Owner: 7}}
+	_, file, err := b.Create(context.Background(), fop.Gfid{1}, "f", syscall.O_RDWR, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = file.Release(context.Background())
+	if in.EntryLock.Busy {
+		t.Error("a granted lock reported busy")
+	}
+	f.mu.Lock()
+	f.entryBusy = true
+	f.mu.Unlock()
+	busy := fop.NewInode{Gfid: fop.Gfid{3}, Mode: 0o644, EntryLock: &fop.EntryLock{Domain: "afr.entry", Owner: 8}}
+	if _, _, err := b.Create(context.Background(), fop.Gfid{1}, "g", syscall.O_RDWR, busy); !errors.Is(err, syscall.EAGAIN) || !busy.EntryLock.Busy {
+		t.Errorf("create under a busy lock: %v, busy %v; want EAGAIN and busy", err, busy.EntryLock.Busy)
+	}
+	f.mu.Lock()
+	got := slices.Clone(f.lockLog)
+	f.mu.Unlock()
+	want := []string{"entrylk f owner=7", `create f entry_lock=""`, `release unlock=""`, "entrylk g owner=8"}
+	if !slices.Equal(got, want) {
 		t.Fatalf("calls %q, want %q", got, want)
 	}
 }
