@@ -266,14 +266,11 @@ func (s *Set) keepParent(parent fop.Gfid, seq uint64, ents []fop.Entry, ok []boo
 	}
 }
 
-// earlyEntryUnlock lets a create release its entry lock on the bricks
-// where it made the file, before the set's post-op. Off: a heal of the
-// parent can then hold some bricks' directory locks while the post-op
-// that accuses a brick where the create failed lands, and a replica
-// was once left with a stale name and an unmarked parent
-// (tests/replica TestKillBrickDuringSmallFiles, about 1 run in 8).
-// Until that is understood, every entry lock is held until the post-op
-// is done everywhere.
+// earlyEntryUnlock lets an optimistic create that took its locks the
+// usual way (after a busy fused lock) release its entry lock on the
+// bricks where it made the file, before the set's post-op. It was off
+// while a heal that never finished was suspected on it; the cause was a
+// stale name renamed into an unmarked directory (rename.go).
 const earlyEntryUnlock = true
 
 // sameGfid checks that every brick in ok answered with gfid g.
