@@ -16,12 +16,7 @@ func TestCreateTakesEntryLock(t *testing.T) {
 	a, b := ts.session(), ts.session()
 	a.wantFeature(brickpb.FeatureCreateEntryLock)
 	const domain = "afr.entry"
-	entrylk := func(c *client, name string, typ brickpb.LockType) int32 {
-		t.Helper()
-		r, err := c.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: c.id, Parent: root, Name: []byte(name), Domain: domain, Cmd: set, Type: typ, Owner: 9})
-		must(t, err)
-		return r.GetErrno()
-	}
+	entrylk := func(c *client, name string, typ brickpb.LockType) int32 { return c.entrylk(name, domain, typ, 9) }
 	create := func(name string) *brickpb.CreateReply {
 		t.Helper()
 		r, err := a.rpc.Create(ctx, &brickpb.CreateRequest{Session: a.id, Parent: root, Name: []byte(name), Gfid: newID(), Mode: 0o644,
@@ -54,9 +49,7 @@ func TestCreateTakesEntryLock(t *testing.T) {
 	r = create("f")
 	wantErrno(t, "O_EXCL create of an existing name", r.GetErrno(), syscall.EEXIST)
 	wantErrno(t, "another session after the failed create", entrylk(b, "f", wr), syscall.EAGAIN)
-	r2, err := a.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: a.id, Parent: root, Name: []byte("f"), Domain: domain, Cmd: set, Type: un, Owner: 5})
-	must(t, err)
-	wantErrno(t, "the owner's unlock", r2.GetErrno(), 0)
+	wantErrno(t, "the owner's unlock", a.entrylk("f", domain, un, 5), 0)
 	wantErrno(t, "another session after the unlock", entrylk(b, "f", wr), 0)
 
 	// A hostile name is refused before any lock is taken.

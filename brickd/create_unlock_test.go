@@ -15,12 +15,7 @@ func TestCreateReleasesEntryLock(t *testing.T) {
 	a, b := ts.session(), ts.session()
 	a.wantFeature(brickpb.FeatureCreateEntryUnlock)
 	const domain = "afr.entry"
-	entrylk := func(c *client, name string, typ brickpb.LockType) int32 {
-		t.Helper()
-		r, err := c.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: c.id, Parent: root, Name: []byte(name), Domain: domain, Cmd: set, Type: typ, Owner: 5})
-		must(t, err)
-		return r.GetErrno()
-	}
+	entrylk := func(c *client, name string, typ brickpb.LockType) int32 { return c.entrylk(name, domain, typ, 5) }
 	create := func(name string) *brickpb.CreateReply {
 		t.Helper()
 		r, err := a.rpc.Create(ctx, &brickpb.CreateRequest{Session: a.id, Parent: root, Name: []byte(name), Gfid: newID(), Mode: 0o644,
@@ -53,4 +48,13 @@ func TestCreateReleasesEntryLock(t *testing.T) {
 	wantErrno(t, "another session while the failed create's lock is held", entrylk(b, "f", wr), syscall.EAGAIN)
 	wantErrno(t, "the owner's unlock", entrylk(a, "f", un), 0)
 	wantErrno(t, "another session after the unlock", entrylk(b, "f", wr), 0)
+}
+
+// entrylk takes or releases the session's entry lock on (root, name) in
+// domain for owner, without waiting, and returns the errno.
+func (c *client) entrylk(name, domain string, typ brickpb.LockType, owner uint64) int32 {
+	c.t.Helper()
+	r, err := c.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{Session: c.id, Parent: root, Name: []byte(name), Domain: domain, Cmd: set, Type: typ, Owner: owner})
+	must(c.t, err)
+	return r.GetErrno()
 }

@@ -18,19 +18,7 @@ import (
 // down are what the engine heals: after the brick is back, an index crawl
 // makes the bricks identical and leaves nothing pending.
 func TestHealAfterAfr(t *testing.T) {
-	c := healtest.NewCluster(t, 3)
-	var kids []fop.Brick
-	var fbs []*faulty.Brick
-	for _, b := range c.FopBricks() {
-		fb := faulty.Wrap(b)
-		fbs, kids = append(fbs, fb), append(kids, fb)
-	}
-	set, err := afr.New(kids, afr.Options{Name: "s", PostOpDelay: -1, Logger: healtest.Quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := heal.New(heal.Set{Name: "s", Bricks: kids}, heal.Options{Logger: healtest.Quiet})
-	defer e.Close()
+	c, set, fbs, e := afrAndEngine(t)
 	v := volumeOps{t: t, v: set}
 
 	d := v.mkdir(fop.RootGfid, "d")
@@ -46,7 +34,7 @@ func TestHealAfterAfr(t *testing.T) {
 	v.create(sub, "deep", bytes.Repeat([]byte("d"), 1<<20))
 	v.must(set.Unlink(ctx, fop.RootGfid, "gone"))
 	v.must(set.Rename(ctx, d, "olddir", fop.RootGfid, "newdir", 0))
-	_, err = set.Setattr(ctx, keep, fop.SetattrIn{Valid: fop.SetMode, Mode: 0o600})
+	_, err := set.Setattr(ctx, keep, fop.SetattrIn{Valid: fop.SetMode, Mode: 0o600})
 	v.must(err)
 	v.must(set.Setxattr(ctx, keep, "user.tag", []byte("v2"), 0))
 	_, err = set.Symlink(ctx, d, "link", "keep", fop.NewInode{Gfid: fop.NewGfid(), Mode: 0o777})
@@ -59,6 +47,27 @@ func TestHealAfterAfr(t *testing.T) {
 	}
 	healtest.Equal(t, c.Dirs, healtest.Options{MtimeSlack: time.Second})
 	healtest.RequireClean(t, c.Dirs)
+}
+
+// afrAndEngine makes a 3-brick cluster, an afr set over faulty wrappers
+// of its bricks (no delayed post-op), and a heal engine over the same
+// wrappers, closed with the test.
+func afrAndEngine(t *testing.T) (*healtest.Cluster, *afr.Set, []*faulty.Brick, *heal.Engine) {
+	t.Helper()
+	c := healtest.NewCluster(t, 3)
+	var kids []fop.Brick
+	var fbs []*faulty.Brick
+	for _, b := range c.FopBricks() {
+		fb := faulty.Wrap(b)
+		fbs, kids = append(fbs, fb), append(kids, fb)
+	}
+	set, err := afr.New(kids, afr.Options{Name: "s", PostOpDelay: -1, Logger: healtest.Quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := heal.New(heal.Set{Name: "s", Bricks: kids}, heal.Options{Logger: healtest.Quiet})
+	t.Cleanup(func() { e.Close() })
+	return c, set, fbs, e
 }
 
 // quiesce waits until no lock is held on the inodes gs on b: afr releases

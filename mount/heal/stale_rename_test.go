@@ -4,10 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mortarfs/mortar/mount/afr"
 	"github.com/mortarfs/mortar/mount/fop"
-	"github.com/mortarfs/mortar/mount/fop/faulty"
-	"github.com/mortarfs/mortar/mount/heal"
 	"github.com/mortarfs/mortar/mount/heal/healtest"
 )
 
@@ -17,19 +14,7 @@ import (
 // still make the bricks identical: the rename accused the stale brick on
 // the new parent, which a clean parent would have hidden from heal.
 func TestHealAfterStaleRename(t *testing.T) {
-	c := healtest.NewCluster(t, 3)
-	var kids []fop.Brick
-	var fbs []*faulty.Brick
-	for _, b := range c.FopBricks() {
-		fb := faulty.Wrap(b)
-		fbs, kids = append(fbs, fb), append(kids, fb)
-	}
-	set, err := afr.New(kids, afr.Options{Name: "s", PostOpDelay: -1, Logger: healtest.Quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := heal.New(heal.Set{Name: "s", Bricks: kids}, heal.Options{Logger: healtest.Quiet})
-	defer e.Close()
+	c, set, fbs, e := afrAndEngine(t)
 	v := volumeOps{t: t, v: set}
 
 	src := v.mkdir(fop.RootGfid, "src")
