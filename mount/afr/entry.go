@@ -151,7 +151,6 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 	files := make([]fop.File, len(s.kids))
 	fw := s.firstWindow(ctx, in.Gfid, flags)
 	unlocks := make([]*fop.EntryUnlock, len(s.kids))
-	locks := make([]*fop.EntryLock, len(s.kids))
 	var t *txn
 	t = newEntryTxn("create", []entryName{{parent, name}}, func(ctx context.Context, i int) error {
 		kin := in
@@ -161,8 +160,7 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 		if t.fused.active {
 			// The lock with the create; held until the post-op, so
 			// that the create can be taken back (fusedlock.go).
-			locks[i] = &fop.EntryLock{Domain: EntryDomain, Owner: t.owner}
-			kin.EntryLock = locks[i]
+			kin.EntryLock = &fop.EntryLock{Domain: EntryDomain, Owner: t.owner}
 		} else if t.optimistic && earlyEntryUnlock {
 			// No post-op follows a create that succeeds everywhere: the
 			// brick can let go of the entry lock as soon as it made the
@@ -176,13 +174,11 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 	})
 	t.create = true
 	t.fused = &fusedLock{
-		busy: func(i int) bool { return locks[i] != nil && locks[i].Busy },
 		undo: func(ctx context.Context, i int) { s.undoCreate(ctx, i, parent, name, in.Gfid, ents[i], files[i], fw) },
 		reset: func(ctx context.Context) {
 			fw = s.firstWindow(ctx, in.Gfid, flags)
 			clear(ents)
 			clear(files)
-			clear(locks)
 		},
 	}
 	t.released = func(i int) bool { return unlocks[i] != nil && unlocks[i].Done }

@@ -2,11 +2,14 @@ package afr
 
 import (
 	"context"
+	"errors"
+
+	"github.com/mortarfs/mortar/mount/fop"
 )
 
 // A fused lock: an entry transaction whose operation takes its own entry
 // locks, in the same round trip (a create asks each brick to lock the
-// name first: fop.EntryLock). With every brick connected, a transaction
+// name first: fop.EntryLock, fop.ErrEntryLockBusy). With every brick connected, a transaction
 // that would lock all of them is optimistic (no pre-op), so lock and
 // operation are the only round trips before the answer, and fusing them
 // leaves one.
@@ -25,9 +28,6 @@ import (
 type fusedLock struct {
 	// active is set while the operation is to take its locks itself.
 	active bool
-	// busy(i): on brick i the lock was held by another, and the
-	// operation did nothing.
-	busy func(i int) bool
 	// undo takes back what the operation made on brick i, where it
 	// succeeded, with the lock still held.
 	undo func(ctx context.Context, i int)
@@ -57,9 +57,10 @@ func (s *Set) fusedRun(ctx context.Context, t *txn) (*txnRun, []error) {
 	for i, err := range errs {
 		// A brick that could not be reached may hold the lock all the
 		// same (the answer was lost): it is unlocked, not counted.
-		r.locked[i] = !f.busy(i)
-		r.marked[i] = r.locked[i] && !unreachable(err)
-		busy = busy || f.busy(i)
+		b := errors.Is(err, fop.ErrEntryLockBusy)
+		r.locked[i] = !b
+		r.marked[i] = !b && !unreachable(err)
+		busy = busy || b
 	}
 	if !busy {
 		return r, errs

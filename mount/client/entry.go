@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"syscall"
 
 	"github.com/mortarfs/mortar/mount/fop"
@@ -11,10 +12,12 @@ import (
 // Create makes and opens the regular file (parent, name) with the gfid in.Gfid.
 func (b *Brick) Create(ctx context.Context, parent fop.Gfid, name string, flags uint32, in fop.NewInode) (fop.Entry, fop.File, error) {
 	var (
-		ent fop.Entry
-		f   *file
+		ent  fop.Entry
+		f    *file
+		busy bool // the entry lock asked for was held by another
 	)
 	err := b.call(ctx, "create", entryName{parent, name}, func(ctx context.Context, s *session) (int32, error) {
+		busy = false
 		req := &brickpb.CreateRequest{
 			Session: s.id, Parent: parent[:], Name: []byte(name), Gfid: in.Gfid[:],
 			Mode: in.Mode, Flags: flags, Caller: fromCaller(in.Caller), Umask: in.Umask,
@@ -26,14 +29,16 @@ func (b *Brick) Create(ctx context.Context, parent fop.Gfid, name string, flags 
 			req.EntryUnlockDomain, req.EntryUnlockOwner = u.Domain, u.Owner
 		}
 		if l := in.EntryLock; l != nil {
-			if errno, err := b.createEntryLock(ctx, s, req, l); errno != 0 || err != nil {
+			var (
+				errno int32
+				err   error
+			)
+			if busy, errno, err = b.createEntryLock(ctx, s, req, l); errno != 0 || err != nil {
 				return errno, err
 			}
 		}
 		r, err := b.rpc.Create(ctx, req)
-		if in.EntryLock != nil {
-			in.EntryLock.Busy = r.GetEntryLockBusy()
-		}
+		busy = busy || r.GetEntryLockBusy()
 		if err != nil || r.GetErrno() != 0 {
 			return r.GetErrno(), err
 		}
@@ -56,6 +61,9 @@ func (b *Brick) Create(ctx context.Context, parent fop.Gfid, name string, flags 
 		f = &file{h: newHandle(b, ent.Gfid, false, flags, r.GetFd(), s)}
 		return 0, nil
 	})
+	if err != nil && busy {
+		return fop.Entry{}, nil, fmt.Errorf("%w: %w", fop.ErrEntryLockBusy, err)
+	}
 	if err != nil {
 		return fop.Entry{}, nil, err
 	}
@@ -164,16 +172,15 @@ func (b *Brick) RenameInode(ctx context.Context, oldParent fop.Gfid, oldName str
 
 // createEntryLock asks for the entry lock l with the create req: in the
 // request itself when the server has the feature, else by an Entrylk of
-// its own first (a busy lock: EAGAIN, l.Busy).
-func (b *Brick) createEntryLock(ctx context.Context, s *session, req *brickpb.CreateRequest, l *fop.EntryLock) (int32, error) {
+// its own first; busy: another holds it (with EAGAIN).
+func (b *Brick) createEntryLock(ctx context.Context, s *session, req *brickpb.CreateRequest, l *fop.EntryLock) (busy bool, errno int32, err error) {
 	if s.createEntryLock {
 		req.EntryLockDomain, req.EntryLockOwner = l.Domain, l.Owner
-		return 0, nil
+		return false, 0, nil
 	}
 	r, err := b.rpc.Entrylk(ctx, &brickpb.EntrylkRequest{
 		Session: s.id, Parent: req.GetParent(), Name: req.GetName(), Domain: l.Domain,
 		Cmd: brickpb.LkCmd_LK_SET, Type: brickpb.LockType_LOCK_WRITE, Owner: l.Owner,
 	})
-	l.Busy = r.GetErrno() == int32(syscall.EAGAIN)
-	return r.GetErrno(), err
+	return r.GetErrno() == int32(syscall.EAGAIN), r.GetErrno(), err
 }

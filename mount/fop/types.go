@@ -1,5 +1,10 @@
 package fop
 
+import (
+	"fmt"
+	"syscall"
+)
+
 // Timespec is a point in time as the kernel keeps it.
 type Timespec struct {
 	Sec  int64
@@ -66,14 +71,17 @@ type NewInode struct {
 }
 
 // EntryLock is an entry lock a Create takes first, in the same round
-// trip. The lock is held after the call whatever its outcome, unless
-// Busy: another held it, and the call did nothing (EAGAIN).
+// trip. The lock is held after the call whatever its outcome, unless the
+// call fails with ErrEntryLockBusy: another held it, and the call did
+// nothing.
 type EntryLock struct {
 	Domain string
 	Owner  uint64
-	// Busy is set by the brick client.
-	Busy bool
 }
+
+// ErrEntryLockBusy is a Create's error when the EntryLock it asked for
+// was held by another (it wraps EAGAIN).
+var ErrEntryLockBusy = fmt.Errorf("entry lock held by another: %w", syscall.EAGAIN)
 
 // EntryUnlock is an entry lock a Create releases when it made the file.
 type EntryUnlock struct {
