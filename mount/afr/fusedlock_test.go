@@ -48,6 +48,7 @@ func TestCreateFusedLockBusy(t *testing.T) {
 	if err := holder.kids[1].Entrylk(bg, fop.RootGfid, "g", EntryDomain, fop.LkSet, fop.LockWrite, owner); err != nil {
 		t.Fatal(err)
 	}
+	a.resetCounts()
 	in := newInode(0o644)
 	done := make(chan error, 1)
 	go func() {
@@ -63,6 +64,10 @@ func TestCreateFusedLockBusy(t *testing.T) {
 	for _, i := range []int{0, 2} {
 		if _, err := os.Lstat(c.path(i, "g")); !os.IsNotExist(err) {
 			t.Fatalf("brick %d still has the create that met a busy lock, while it waits: %v", i, err)
+		}
+		// The fused attempt made the file there, and took it back.
+		if nc, nu := a.f[i].Count(faulty.OpCreate), a.f[i].Count(faulty.OpUnlink); nc != 1 || nu != 1 {
+			t.Fatalf("brick %d while the create waits: %d creates, %d unlinks; want the fused create and its undo", i, nc, nu)
 		}
 	}
 	select {
