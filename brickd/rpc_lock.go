@@ -170,9 +170,7 @@ func (r *rpc) Entrylk(ctx context.Context, req *brickpb.EntrylkRequest) (*brickp
 		if err == nil {
 			ctx, cancel := se.bind(ctx)
 			defer cancel()
-			el := locks.EntryLock{Name: name, Type: locks.Type(typ), Owner: locks.Owner{Session: se.id, ID: req.GetOwner()}}
-			err = se.brick.locks.SetEntry(ctx, locks.Key{Space: locks.Entry, Gfid: p, Domain: req.GetDomain()}, el, cmd == brickpb.LkCmd_LK_SETW)
-			se.afterGrant(err)
+			err = se.setEntry(ctx, p, name, req.GetDomain(), locks.Type(typ), req.GetOwner(), cmd == brickpb.LkCmd_LK_SETW)
 		}
 		return &brickpb.Reply{Errno: se.errno("entrylk", err)}
 	})
@@ -188,9 +186,7 @@ func (se *session) entryTryLock(parent gfid.Gfid, name, domain string, owner uin
 	if err := posix.ValidateName(name); err != nil {
 		return false, err
 	}
-	el := locks.EntryLock{Name: name, Type: locks.Write, Owner: locks.Owner{Session: se.id, ID: owner}}
-	err = se.brick.locks.SetEntry(context.Background(), locks.Key{Space: locks.Entry, Gfid: parent, Domain: domain}, el, false)
-	se.afterGrant(err)
+	err = se.setEntry(context.Background(), parent, name, domain, locks.Write, owner, false)
 	return errors.Is(err, syscall.EAGAIN), err
 }
 
@@ -200,8 +196,17 @@ func (se *session) entryUnlock(parent gfid.Gfid, name, domain string, owner uint
 	if len(domain) > maxDomain {
 		return false
 	}
-	el := locks.EntryLock{Name: name, Type: locks.Unlock, Owner: locks.Owner{Session: se.id, ID: owner}}
-	return se.brick.locks.SetEntry(context.Background(), locks.Key{Space: locks.Entry, Gfid: parent, Domain: domain}, el, false) == nil
+	return se.setEntry(context.Background(), parent, name, domain, locks.Unlock, owner, false) == nil
+}
+
+// setEntry makes the session's entry lock request typ on (parent, name)
+// in domain for owner, waiting if wait; a lock granted to a session that
+// ended meanwhile is dropped (afterGrant).
+func (se *session) setEntry(ctx context.Context, parent gfid.Gfid, name, domain string, typ locks.Type, owner uint64, wait bool) error {
+	el := locks.EntryLock{Name: name, Type: typ, Owner: locks.Owner{Session: se.id, ID: owner}}
+	err := se.brick.locks.SetEntry(ctx, locks.Key{Space: locks.Entry, Gfid: parent, Domain: domain}, el, wait)
+	se.afterGrant(err)
+	return err
 }
 
 func (r *rpc) Xattrop(_ context.Context, req *brickpb.XattropRequest) (*brickpb.XattropReply, error) {
