@@ -145,7 +145,9 @@ func (s *Set) Rmdir(ctx context.Context, parent fop.Gfid, name string) error {
 // Create makes and opens the regular file (parent, name) with the gfid
 // in.Gfid on every brick; the File holds each brick's open file.
 // O_TRUNC is never sent: a file that already existed (no O_EXCL) is
-// truncated by a data transaction.
+// truncated by a data transaction. Without O_EXCL the bricks may reach
+// different inodes (a stale name on one): the gfid most reached is the
+// file, and the others count as failed there (judgeGfids).
 func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags uint32, in fop.NewInode) (fop.Entry, fop.File, error) {
 	ents := make([]fop.Entry, len(s.kids))
 	files := make([]fop.File, len(s.kids))
@@ -182,8 +184,16 @@ func (s *Set) Create(ctx context.Context, parent fop.Gfid, name string, flags ui
 		},
 	}
 	t.released = func(i int) bool { return unlocks[i] != nil && unlocks[i].Done }
+	t.judge = func(errs []error) []error {
+		gs := make([]fop.Gfid, len(ents))
+		for i, e := range ents {
+			gs[i] = e.Gfid
+		}
+		return s.judgeGfids("create", errs, gs, parent, name)
+	}
 	seq := s.parents.begin(parent)
 	ok, err := s.transact(ctx, t)
+	s.releaseFailed(ctx, files, ok)
 	e := ents[max(s.pickOK(in.Gfid, ok), 0)]
 	if err == nil {
 		err = sameGfid(ents, ok, e.Gfid)
@@ -277,6 +287,19 @@ func sameGfid(ents []fop.Entry, ok []bool, g fop.Gfid) error {
 		}
 	}
 	return nil
+}
+
+// releaseFailed releases, and forgets, the open files of the bricks not
+// in ok: a brick whose create opened another inode than the others
+// (judgeGfids) has an open file the set must not use.
+func (s *Set) releaseFailed(ctx context.Context, files []fop.File, ok []bool) {
+	failed := make([]fop.File, len(files))
+	for i, f := range files {
+		if f != nil && !at(ok, i) {
+			failed[i], files[i] = f, nil
+		}
+	}
+	s.releaseAll(ctx, failed)
 }
 
 // releaseAll releases the open files of a failed open or create.

@@ -8,8 +8,9 @@ import (
 	"github.com/mortarfs/mortar/mount/fop"
 )
 
-// errStaleName is a brick's outcome of a rename that moved another inode
-// than the other bricks did: its old name was stale.
+// errStaleName is a brick's outcome of a rename that moved, or a create
+// that opened, another inode than the other bricks did: its name was
+// stale.
 var errStaleName = fmt.Errorf("the name held another inode on this brick than on the others (a stale entry): %w", syscall.EIO)
 
 // Rename moves (oldParent, oldName) to (newParent, newName): both names
@@ -33,7 +34,7 @@ func (s *Set) Rename(ctx context.Context, oldParent fop.Gfid, oldName string, ne
 		moved[i], err = r.RenameInode(ctx, oldParent, oldName, newParent, newName, flags)
 		return err
 	})
-	t.judge = func(errs []error) []error { return s.judgeMoved(errs, moved, oldParent, oldName) }
+	t.judge = func(errs []error) []error { return s.judgeGfids("rename", errs, moved, oldParent, oldName) }
 	_, err := s.transact(ctx, t)
 	if err == nil && flags&fop.RenameExchange == 0 {
 		s.known.removed(oldParent, oldName)
@@ -42,17 +43,18 @@ func (s *Set) Rename(ctx context.Context, oldParent fop.Gfid, oldName string, ne
 	return s.errorf("rename", entryName{oldParent, oldName}, err)
 }
 
-// judgeMoved fails the bricks that renamed another inode than the one
-// most bricks that succeeded moved (on a tie: the one the first of them,
-// in brick order, moved — as the first brick decides replica 2's quorum).
-// Bricks that report no gfid are not judged.
-func (s *Set) judgeMoved(errs []error, moved []fop.Gfid, parent fop.Gfid, name string) []error {
-	want := majorityGfid(errs, moved)
-	for i, g := range moved {
+// judgeGfids fails the bricks whose operation on (parent, name) reached
+// another inode than the one most bricks that succeeded reached (on a
+// tie: the one the first of them, in brick order, reached — as the first
+// brick decides replica 2's quorum): a rename that moved, or a create
+// that opened, a stale entry. Bricks that report no gfid are not judged.
+func (s *Set) judgeGfids(op string, errs []error, gs []fop.Gfid, parent fop.Gfid, name string) []error {
+	want := majorityGfid(errs, gs)
+	for i, g := range gs {
 		if errs[i] != nil || g.IsZero() || g == want {
 			continue
 		}
-		s.log.Warn("rename moved another inode on this brick: accusing it", "brick", s.kids[i].Name(),
+		s.log.Warn(op+" reached another inode on this brick than on the others: accusing it", "brick", s.kids[i].Name(),
 			"parent", parent, "name", name, "gfid", g, "others", want)
 		errs[i] = errStaleName
 	}
