@@ -16,7 +16,6 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/mortarfs/mortar/brickd/internal/posix"
-	"github.com/mortarfs/mortar/proto/brickpb"
 )
 
 // stopGrace bounds the graceful stop of Serve.
@@ -100,9 +99,11 @@ func dirCacheSize(bricks int) int {
 	return max(64, min(n, 4096))
 }
 
-// Register registers the Brick service of s on g.
+// Register registers the Brick service of s on g, with its calls'
+// carried requests carried out first (carried.go).
 func (s *Server) Register(g *grpc.Server) {
-	brickpb.RegisterBrickServer(g, &rpc{s: s})
+	r := &rpc{s: s}
+	g.RegisterService(carryingDesc(r), r)
 }
 
 // Serve serves s on lis with a gRPC server of its own (ServerOptions)

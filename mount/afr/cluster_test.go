@@ -323,7 +323,14 @@ func (r *replica) counts(ops ...string) []int {
 
 // settle waits for the set's background work (post-ops and unlocks
 // after answering).
-func (r *replica) settle() { r.bg.wait() }
+// settle waits for the background post-ops and unlocks, and sends the
+// requests waiting to ride on the bricks' next calls.
+func (r *replica) settle() {
+	r.bg.wait()
+	for _, b := range r.bricks {
+		b.SendCarried(bg)
+	}
+}
 
 func (r *replica) resetCounts() {
 	r.settle()

@@ -135,6 +135,27 @@ func (s *Set) unlockAll(ctx context.Context, ts []lockTarget, on []bool, owner u
 	})
 }
 
+// unlockAllLater is unlockAll at the end of a transaction: entry unlocks
+// go with the brick's next call where it can (fop.LaterEntryUnlocker).
+func (s *Set) unlockAllLater(ctx context.Context, ts []lockTarget, on []bool, owner uint64) {
+	ctx = context.WithoutCancel(ctx)
+	s.each(on, func(i int) error {
+		lu, later := s.kids[i].(fop.LaterEntryUnlocker)
+		for _, t := range ts {
+			var err error
+			if t.entry && later {
+				err = lu.EntryUnlockLater(ctx, t.gfid, t.name, t.domain, owner)
+			} else {
+				err = t.take(ctx, s.kids[i], owner, fop.LkSet, fop.LockUnlock)
+			}
+			if err != nil {
+				s.log.Debug("unlock failed", "brick", s.kids[i].Name(), "gfid", t.gfid, "name", t.name, "domain", t.domain, "err", err)
+			}
+		}
+		return nil
+	})
+}
+
 // unlockBrick releases the targets on brick i. A failure is logged: the
 // brick is gone (its locks went with the session) or the inode is.
 func (s *Set) unlockBrick(ctx context.Context, ts []lockTarget, i int, owner uint64) {

@@ -233,7 +233,8 @@ func (s *Set) preOp(ctx context.Context, k Kind, marks []fop.Gfid, ids []string,
 
 // finish does the post-op and the unlock, in the background: deltas on
 // every marked inode of every brick that took part, then unlock — in one
-// RPC per brick when the transaction locks and marks one inode.
+// RPC per brick when the transaction locks and marks one inode; entry
+// unlocks ride on the brick's next call (unlockAllLater).
 func (s *Set) finish(ctx context.Context, r *txnRun, deltas []fop.PendingDelta) {
 	ctx = context.WithoutCancel(ctx)
 	s.bg.run(func() {
@@ -247,7 +248,7 @@ func (s *Set) finish(ctx context.Context, r *txnRun, deltas []fop.PendingDelta) 
 			s.busy.done(r.t.marks)
 		}
 		if !one {
-			s.unlockAll(ctx, r.ts, r.locked, r.owner)
+			s.unlockAllLater(ctx, r.ts, r.locked, r.owner)
 		}
 	})
 }

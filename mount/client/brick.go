@@ -36,6 +36,7 @@ type Brick struct {
 	brickID  atomic.Pointer[string]
 	volumeID atomic.Pointer[string]
 	posix    lockedInodes // inodes this client took POSIX locks on
+	carried  carrier      // requests waiting to ride on the next call
 
 	// mu guards the session state below.
 	mu      sync.Mutex
@@ -50,22 +51,20 @@ var _ fop.Brick = (*Brick)(nil)
 // It never blocks; WaitReady waits for the first session.
 func New(ref volume.BrickRef, opts Options) (*Brick, error) {
 	opts = opts.withDefaults()
-	conn, err := grpc.NewClient(ref.Addr, dialOptions(opts)...)
-	if err != nil {
-		return nil, fmt.Errorf("brick %s: %w", ref, err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
 	b := &Brick{
 		ref:     ref,
 		opts:    opts,
 		log:     opts.Logger.With("brick", ref.String()),
-		conn:    conn,
-		rpc:     brickpb.NewBrickClient(conn),
-		ctx:     ctx,
-		cancel:  cancel,
+		carried: carrier{delay: opts.CarryDelay},
 		done:    make(chan struct{}),
 		changed: make(chan struct{}),
 	}
+	conn, err := grpc.NewClient(ref.Addr, append(dialOptions(opts), grpc.WithChainUnaryInterceptor(b.carryUnary))...)
+	if err != nil {
+		return nil, fmt.Errorf("brick %s: %w", ref, err)
+	}
+	b.conn, b.rpc = conn, brickpb.NewBrickClient(conn)
+	b.ctx, b.cancel = context.WithCancel(context.Background())
 	go b.run()
 	return b, nil
 }
@@ -135,6 +134,7 @@ func (b *Brick) WaitReady(ctx context.Context) error {
 func (b *Brick) Close() error {
 	var err error
 	b.closeOnce.Do(func() {
+		b.closeCarried()
 		b.cancel()
 		<-b.done
 		if cerr := b.conn.Close(); cerr != nil {

@@ -102,7 +102,7 @@ func (h *handle) reopen(ctx context.Context, s *session) (uint64, error) {
 // died too, its post-op did not.
 func (h *handle) release(ctx context.Context, end *fop.WindowEnd) error {
 	h.mu.Lock()
-	fd, gen, released := h.fd, h.gen, h.released
+	fd, gen, released, locked := h.fd, h.gen, h.released, h.locked
 	h.released = true
 	h.mu.Unlock()
 	s := h.b.current()
@@ -110,6 +110,9 @@ func (h *handle) release(ctx context.Context, end *fop.WindowEnd) error {
 		if end != nil {
 			return h.b.endWindow(ctx, h.gfid, *end)
 		}
+		return nil
+	}
+	if !locked && h.carryRelease(s, fd, end) {
 		return nil
 	}
 	errno, err := h.b.once(ctx, s, func(ctx context.Context, s *session) (int32, error) {
@@ -126,6 +129,32 @@ func (h *handle) release(ctx context.Context, end *fop.WindowEnd) error {
 		return h.b.opErr("release", h.gfid, convert(ctx, s, err))
 	}
 	return h.b.opErr("release", h.gfid, replyErr(errno))
+}
+
+// carryRelease queues the release of fd (with the end of a window) to
+// ride on the next call (carried.go); false when it cannot be. A handle
+// that took locks is released at once: its flock locks end with the fd,
+// and another may be waiting for them.
+func (h *handle) carryRelease(s *session, fd uint64, end *fop.WindowEnd) bool {
+	if end != nil && !s.releaseUnlock {
+		return false
+	}
+	req := &brickpb.FdRequest{Session: s.id, Gfid: h.gfid[:], Fd: fd}
+	kind := brickpb.CarriedRelease
+	if h.dir {
+		kind = brickpb.CarriedReleasedir
+	}
+	var lost func(ctx context.Context)
+	if end != nil {
+		req.UnlockDomain, req.UnlockOwner, req.PostOp = end.Domain, end.Owner, fromDeltas(end.PostOp)
+		e, g := *end, h.gfid
+		lost = func(ctx context.Context) {
+			if err := h.b.endWindow(ctx, g, e); err != nil {
+				h.b.log.Info("the end of an eager window failed after its session ended; the brick stays marked", "gfid", g, "err", err)
+			}
+		}
+	}
+	return h.b.carry(s, kind, req, lost)
 }
 
 func (h *handle) markLocked() {

@@ -104,6 +104,23 @@ func (b *Brick) Entrylk(ctx context.Context, parent fop.Gfid, name, domain strin
 	})
 }
 
+// EntryUnlockLater releases the entry lock (parent, name) of owner in
+// domain with the next call to the brick, at most Options.CarryDelay from
+// now (carried.go); at once when it cannot wait. For the end of a
+// transaction, which nobody waits for.
+func (b *Brick) EntryUnlockLater(ctx context.Context, parent fop.Gfid, name, domain string, owner uint64) error {
+	if s := b.current(); s != nil {
+		req := &brickpb.EntrylkRequest{
+			Session: s.id, Parent: parent[:], Name: []byte(name), Domain: domain,
+			Cmd: brickpb.LkCmd_LK_SET, Type: brickpb.LockType_LOCK_UNLOCK, Owner: owner,
+		}
+		if b.carry(s, brickpb.CarriedEntryUnlock, req, nil) {
+			return nil
+		}
+	}
+	return b.Entrylk(ctx, parent, name, domain, fop.LkSet, fop.LockUnlock, owner)
+}
+
 // Xattrop adds deltas to the inode's changelog counters atomically and
 // returns all of its counters afterwards.
 func (b *Brick) Xattrop(ctx context.Context, gfid fop.Gfid, deltas []fop.PendingDelta) ([]fop.Pending, error) {

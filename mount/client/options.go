@@ -30,6 +30,11 @@ type Options struct {
 	// events. For clients that cache nothing, such as the self-heal
 	// daemon: each change would cost them a stream message for nothing.
 	NoChangeEvents bool
+	// CarryDelay is how long a request nobody waits for (an entry unlock,
+	// a release) may wait to ride on the next call to the brick before it
+	// is sent on its own (carried.go); default 10 ms, negative sends such
+	// requests at once.
+	CarryDelay time.Duration
 	// Logger receives the brick's connection events; default slog.Default().
 	Logger *slog.Logger
 	// DialOptions are added to the brick's own (TLS later).
@@ -40,6 +45,7 @@ const (
 	defaultConnectTimeout = 5 * time.Second
 	defaultPingInterval   = 2 * time.Second
 	defaultPingTimeout    = 2 * time.Second
+	defaultCarryDelay     = 10 * time.Millisecond
 
 	// backoffMin and backoffMax bound the wait between reconnect attempts.
 	backoffMin = 100 * time.Millisecond
@@ -61,6 +67,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PingTimeout <= 0 {
 		o.PingTimeout = defaultPingTimeout
+	}
+	if o.CarryDelay == 0 {
+		o.CarryDelay = defaultCarryDelay
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -22,7 +22,8 @@ type session struct {
 	// postOp: the server applies InodelkRequest.post_op; releaseUnlock:
 	// Release honours FdRequest.unlock_domain (brickpb's features).
 	// createEntryLock: CreateRequest.entry_lock_domain is honoured.
-	postOp, releaseUnlock, createEntryLock bool
+	// carried: the server carries out carried requests (carried.go).
+	postOp, releaseUnlock, createEntryLock, carried bool
 }
 
 // errClosed is returned by operations on a closed Brick.
@@ -114,7 +115,8 @@ func (b *Brick) up(first *brickpb.Event, ctx context.Context, cancel context.Can
 	s := &session{id: first.GetSession(), gen: b.gen, ctx: ctx, cancel: cancel,
 		postOp:          slices.Contains(first.GetFeatures(), brickpb.FeatureInodelkPostOp),
 		releaseUnlock:   slices.Contains(first.GetFeatures(), brickpb.FeatureReleaseUnlock),
-		createEntryLock: slices.Contains(first.GetFeatures(), brickpb.FeatureCreateEntryLock)}
+		createEntryLock: slices.Contains(first.GetFeatures(), brickpb.FeatureCreateEntryLock),
+		carried:         slices.Contains(first.GetFeatures(), brickpb.FeatureCarried)}
 	b.cur = s
 	b.notifyLocked()
 	b.mu.Unlock()

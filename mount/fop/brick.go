@@ -34,6 +34,13 @@ type Brick interface {
 	Rchecksum(ctx context.Context, gfid Gfid, off, length int64, chunk int) ([][32]byte, error)
 }
 
+// LaterEntryUnlocker is a Brick that can send an entry unlock nobody
+// waits for (the end of a transaction) with its next call to the brick,
+// a few milliseconds later at most, instead of on its own.
+type LaterEntryUnlocker interface {
+	EntryUnlockLater(ctx context.Context, parent Gfid, name, domain string, owner uint64) error
+}
+
 // InodeRenamer is a Brick that reports which inode a rename moved: the
 // gfid its old name held on that brick. Replication compares it across
 // bricks, so that a brick whose old name held another inode (a stale

@@ -18,7 +18,11 @@ const (
 	// FeatureCreateEntryLock: CreateRequest.entry_lock_domain is honoured
 	// (an older server would make the file without the lock).
 	FeatureCreateEntryLock = "create-entry-lock"
+	// FeatureCarried: requests carried in a call's CarriedKey metadata
+	// are carried out before the call (carried.go). An older server would
+	// ignore them, and the locks they release would stay held.
+	FeatureCarried = "carried"
 )
 
 // ServerFeatures is every feature this version implements.
-var ServerFeatures = []string{FeatureInodelkPostOp, FeatureCreateEntryUnlock, FeatureReleaseUnlock, FeatureCreateEntryLock}
+var ServerFeatures = []string{FeatureInodelkPostOp, FeatureCreateEntryUnlock, FeatureReleaseUnlock, FeatureCreateEntryLock, FeatureCarried}

@@ -219,6 +219,18 @@ func (b *Brick) Entrylk(ctx context.Context, parent fop.Gfid, name, domain strin
 	})
 }
 
+// EntryUnlockLater is Entrylk's unlock, counted as one, sent with the
+// wrapped brick's next call when it can (fop.LaterEntryUnlocker).
+func (b *Brick) EntryUnlockLater(ctx context.Context, parent fop.Gfid, name, domain string, owner uint64) error {
+	op := Op{Name: OpEntrylk, Gfid: parent, Entry: name, Cmd: fop.LkSet, Lock: fop.Lock{Type: fop.LockUnlock, Owner: owner}}
+	return b.do(ctx, op, func() error {
+		if lu, ok := b.inner.(fop.LaterEntryUnlocker); ok {
+			return lu.EntryUnlockLater(ctx, parent, name, domain, owner)
+		}
+		return b.inner.Entrylk(ctx, parent, name, domain, fop.LkSet, fop.LockUnlock, owner)
+	})
+}
+
 func (b *Brick) Xattrop(ctx context.Context, g fop.Gfid, deltas []fop.PendingDelta) (p []fop.Pending, err error) {
 	err = b.do(ctx, Op{Name: OpXattrop, Gfid: g, Deltas: deltas}, func() (err error) {
 		p, err = b.inner.Xattrop(ctx, g, deltas)
