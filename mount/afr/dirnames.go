@@ -40,8 +40,17 @@ func newKnownDirs() *knownDirs { return &knownDirs{m: map[fop.Gfid]map[string]st
 func (k *knownDirs) made(g fop.Gfid) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, ok := k.m[g]; ok || len(k.m) >= knownDirsMax {
+	if _, ok := k.m[g]; ok {
 		return
+	}
+	if len(k.m) >= knownDirsMax {
+		// Make room: directories this set removed stay here until
+		// something evicts them, and a full table would leave every
+		// directory made later unknown. Forgetting is always safe.
+		for old := range k.m {
+			k.forgetLocked(old)
+			break
+		}
 	}
 	k.m[g] = map[string]struct{}{}
 }

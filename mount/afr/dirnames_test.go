@@ -48,6 +48,27 @@ func TestKnownDirs(t *testing.T) {
 	}
 }
 
+// TestKnownDirsFull: a full table (directories made and long removed
+// stay in it) makes room for the next directory made, so that a mount
+// that made knownDirsMax directories over its life still answers
+// lookups in a new one; the names count stays true.
+func TestKnownDirsFull(t *testing.T) {
+	k := newKnownDirs()
+	for range knownDirsMax {
+		g := fop.NewGfid()
+		k.made(g)
+		k.added(g, "a")
+	}
+	d := fop.NewGfid()
+	k.made(d)
+	if !k.absent(d, "x") {
+		t.Fatal("a directory made when the table was full is not known")
+	}
+	if len(k.m) != knownDirsMax || k.names != knownDirsMax-1 {
+		t.Fatalf("%d directories and %d names known; want %d and %d", len(k.m), k.names, knownDirsMax, knownDirsMax-1)
+	}
+}
+
 // TestLookupInDirMadeHere: a lookup of a name in a directory this set
 // made and changed alone costs no RPC; one after another client's change
 // there, or in a directory made with a brick down, asks the bricks.
