@@ -39,8 +39,7 @@ func carryingDesc(r *rpc) *grpc.ServiceDesc {
 
 // runCarried carries out the requests carried by the call of ctx.
 func (r *rpc) runCarried(ctx context.Context) error {
-	md, _ := metadata.FromIncomingContext(ctx)
-	vals := md.Get(brickpb.CarriedKey)
+	vals := metadata.ValueFromIncomingContext(ctx, brickpb.CarriedKey) // no copy of the whole metadata
 	if len(vals) == 0 {
 		return nil
 	}

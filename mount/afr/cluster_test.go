@@ -74,6 +74,9 @@ func (s *server) stop() {
 type cluster struct {
 	t       *testing.T
 	servers []*server
+	// carryDelay, when set, is the brick clients' CarryDelay for the
+	// mounts made after.
+	carryDelay time.Duration
 }
 
 func requireRoot(t *testing.T) {
@@ -130,7 +133,7 @@ func (c *cluster) mountVia(opts Options, via map[int]string) *replica {
 		}
 		b, err := client.New(volume.BrickRef{Addr: addr, Name: "b"}, client.Options{
 			Logger: quiet(), FailFast: true, ConnectTimeout: 3 * time.Second,
-			PingInterval: 500 * time.Millisecond, PingTimeout: time.Second})
+			PingInterval: 500 * time.Millisecond, PingTimeout: time.Second, CarryDelay: c.carryDelay})
 		if err != nil {
 			t.Fatal(err)
 		}

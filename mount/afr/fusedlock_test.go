@@ -1,9 +1,11 @@
 package afr
 
 import (
+	"errors"
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mortarfs/mortar/mount/fop"
 	"github.com/mortarfs/mortar/mount/fop/faulty"
@@ -88,6 +90,42 @@ func TestCreateFusedLockBusy(t *testing.T) {
 		}
 		if !c.accuses(i, "", Entry) || !c.accuses(i, "g", Data) {
 			t.Fatalf("brick %d accuses someone: root %v, g %v", i, c.pending(i, ""), c.pending(i, "g"))
+		}
+	}
+}
+
+// TestCreateEntryUnlockIsCarried: the end of a create's transaction
+// releases its entry lock with the bricks' next calls (carried
+// requests), not in calls of its own: with a carry delay no test
+// outlives, another client finds the name still locked on every brick
+// once the background work is done (and the client made no call since),
+// and free once the queues went.
+func TestCreateEntryUnlockIsCarried(t *testing.T) {
+	c := newCluster(t, 3)
+	holder := c.mount(Options{Name: "s0"})
+	c.carryDelay = time.Hour
+	a := c.mount(Options{Name: "s0"})
+	a.create("warm", "")
+	a.settle()
+	_, f, err := a.Create(bg, fop.RootGfid, "f", syscall.O_RDWR|syscall.O_EXCL, newInode(0o644))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.bg.wait() // the transaction's end: the unlocks queued, no call since
+	const owner = 77
+	for i, k := range holder.kids {
+		err := k.Entrylk(bg, fop.RootGfid, "f", EntryDomain, fop.LkSet, fop.LockWrite, owner)
+		if !errors.Is(err, syscall.EAGAIN) {
+			t.Fatalf("brick %d: the create's entry lock, before its unlock was carried: %v; want EAGAIN", i, err)
+		}
+	}
+	if err := f.Release(bg); err != nil {
+		t.Fatal(err)
+	}
+	a.settle()
+	for i, k := range holder.kids {
+		if err := k.Entrylk(bg, fop.RootGfid, "f", EntryDomain, fop.LkSet, fop.LockWrite, owner); err != nil {
+			t.Fatalf("brick %d: the create's entry lock after the queues went: %v", i, err)
 		}
 	}
 }

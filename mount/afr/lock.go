@@ -138,20 +138,8 @@ func (s *Set) unlockAll(ctx context.Context, ts []lockTarget, on []bool, owner u
 // unlockAllLater is unlockAll at the end of a transaction: entry unlocks
 // go with the brick's next call where it can (fop.LaterEntryUnlocker).
 func (s *Set) unlockAllLater(ctx context.Context, ts []lockTarget, on []bool, owner uint64) {
-	ctx = context.WithoutCancel(ctx)
 	s.each(on, func(i int) error {
-		lu, later := s.kids[i].(fop.LaterEntryUnlocker)
-		for _, t := range ts {
-			var err error
-			if t.entry && later {
-				err = lu.EntryUnlockLater(ctx, t.gfid, t.name, t.domain, owner)
-			} else {
-				err = t.take(ctx, s.kids[i], owner, fop.LkSet, fop.LockUnlock)
-			}
-			if err != nil {
-				s.log.Debug("unlock failed", "brick", s.kids[i].Name(), "gfid", t.gfid, "name", t.name, "domain", t.domain, "err", err)
-			}
-		}
+		s.releaseBrick(ctx, ts, i, owner, true)
 		return nil
 	})
 }
@@ -159,9 +147,22 @@ func (s *Set) unlockAllLater(ctx context.Context, ts []lockTarget, on []bool, ow
 // unlockBrick releases the targets on brick i. A failure is logged: the
 // brick is gone (its locks went with the session) or the inode is.
 func (s *Set) unlockBrick(ctx context.Context, ts []lockTarget, i int, owner uint64) {
+	s.releaseBrick(ctx, ts, i, owner, false)
+}
+
+// releaseBrick is unlockBrick; with later, its entry unlocks ride on the
+// brick's next call where the brick can (fop.LaterEntryUnlocker).
+func (s *Set) releaseBrick(ctx context.Context, ts []lockTarget, i int, owner uint64, later bool) {
 	ctx = context.WithoutCancel(ctx)
+	lu, _ := s.kids[i].(fop.LaterEntryUnlocker)
 	for _, t := range ts {
-		if err := t.take(ctx, s.kids[i], owner, fop.LkSet, fop.LockUnlock); err != nil {
+		var err error
+		if later && t.entry && lu != nil {
+			err = lu.EntryUnlockLater(ctx, t.gfid, t.name, t.domain, owner)
+		} else {
+			err = t.take(ctx, s.kids[i], owner, fop.LkSet, fop.LockUnlock)
+		}
+		if err != nil {
 			s.log.Debug("unlock failed", "brick", s.kids[i].Name(), "gfid", t.gfid, "name", t.name, "domain", t.domain, "err", err)
 		}
 	}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -46,12 +47,14 @@ type carriedReq struct {
 // sends it when no call comes.
 type carrier struct {
 	delay time.Duration
-	mu    sync.Mutex
-	queue []*carriedReq
-	armed bool           // a flush is due (timer set or flush running)
-	timer *time.Timer    // the due flush
-	wg    sync.WaitGroup // the due flush, for Close
-	shut  bool           // Close has begun: nothing more is queued
+	// queued is len(queue), for calls to skip the lock when it is 0.
+	queued atomic.Int32
+	mu     sync.Mutex
+	queue  []*carriedReq
+	armed  bool           // a flush is due (timer set or flush running)
+	timer  *time.Timer    // the due flush
+	wg     sync.WaitGroup // the due flush, for Close
+	shut   bool           // Close has begun: nothing more is queued
 }
 
 // carry queues req, of kind k on session s, to ride on the next call; it
@@ -73,6 +76,7 @@ func (b *Brick) carry(s *session, k brickpb.CarriedKind, req proto.Message, lost
 		return false
 	}
 	c.queue = append(c.queue, &carriedReq{session: s.id, kind: k, req: req, value: v, lost: lost})
+	c.queued.Store(int32(len(c.queue)))
 	if !c.armed {
 		c.armed = true
 		c.wg.Add(1)
@@ -81,7 +85,7 @@ func (b *Brick) carry(s *session, k brickpb.CarriedKind, req proto.Message, lost
 	return true
 }
 
-// takeCarried removes and returns up to brickpb.MaxCarried requests of
+// take removes and returns up to brickpb.MaxCarried requests of
 // session id.
 func (c *carrier) take(id uint64) []*carriedReq {
 	c.mu.Lock()
@@ -97,6 +101,7 @@ func (c *carrier) take(id uint64) []*carriedReq {
 	}
 	clear(c.queue[len(kept):])
 	c.queue = kept
+	c.queued.Store(int32(len(kept)))
 	return out
 }
 
@@ -107,6 +112,7 @@ func (c *carrier) putBack(rs []*carriedReq) {
 	}
 	c.mu.Lock()
 	c.queue = append(rs, c.queue...)
+	c.queued.Store(int32(len(c.queue)))
 	c.mu.Unlock()
 }
 
@@ -116,6 +122,7 @@ func (c *carrier) drain() []*carriedReq {
 	defer c.mu.Unlock()
 	q := c.queue
 	c.queue = nil
+	c.queued.Store(0)
 	return q
 }
 
@@ -123,11 +130,13 @@ func (c *carrier) drain() []*carriedReq {
 // requests of the current session to a call. A call that only waits (a
 // blocking lock, abandoned when its caller is interrupted) carries none.
 func (b *Brick) carryUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	s := b.current()
-	if s == nil || !s.carried || isInterruptible(ctx) {
+	if b.carried.queued.Load() == 0 || isInterruptible(ctx) {
 		return invoker(ctx, method, req, reply, cc, opts...)
 	}
-	rs := b.carried.take(s.id)
+	var rs []*carriedReq
+	if s := b.current(); s != nil {
+		rs = b.carried.take(s.id)
+	}
 	if len(rs) == 0 {
 		return invoker(ctx, method, req, reply, cc, opts...)
 	}
@@ -173,13 +182,15 @@ func (b *Brick) flushCarried() {
 	c.mu.Lock()
 	c.armed = false
 	c.mu.Unlock()
-	b.sendCarried(b.ctx)
+	b.SendCarried(b.ctx)
 }
 
-// sendCarried sends the queue: the first request of the current session
-// on a call of its own, carrying the others; the requests of an ended
-// session are lost, and redone as they say.
-func (b *Brick) sendCarried(ctx context.Context) {
+// SendCarried sends the queue now: the first request of the current
+// session on a call of its own, carrying the others; the requests of an
+// ended session are lost, and redone as they say. The due flush and
+// Close send it; so do tests that must see the brick as this client
+// left it.
+func (b *Brick) SendCarried(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 	for {
 		rs := b.carried.drain()
@@ -226,12 +237,6 @@ func (b *Brick) sendOne(ctx context.Context, r *carriedReq) (int32, error) {
 	return rep.GetErrno(), err
 }
 
-// SendCarried sends now the requests waiting to ride on the next call:
-// for tests, and whoever must see the brick as this client left it.
-func (b *Brick) SendCarried(ctx context.Context) {
-	b.sendCarried(ctx)
-}
-
 // closeCarried stops queueing, waits for a due flush and sends what is
 // left: at Close, before the session ends.
 func (b *Brick) closeCarried() {
@@ -244,5 +249,5 @@ func (b *Brick) closeCarried() {
 	}
 	c.mu.Unlock()
 	c.wg.Wait()
-	b.sendCarried(b.ctx)
+	b.SendCarried(b.ctx)
 }

@@ -75,14 +75,17 @@ func TestCarriedUnlockAndReleaseRideOnTheNextCall(t *testing.T) {
 }
 
 // TestCarriedSentAloneAfterTheDelay: with no other call, the queue goes
-// on its own within the delay.
+// on its own after the delay.
 func TestCarriedSentAloneAfterTheDelay(t *testing.T) {
-	_, a, b, _, _ := carriedPair(t, 20*time.Millisecond)
+	_, a, b, _, _ := carriedPair(t, time.Second)
 	if err := a.Entrylk(bg, fop.RootGfid, "x", "afr", fop.LkSet, fop.LockWrite, 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.EntryUnlockLater(bg, fop.RootGfid, "x", "afr", 1); err != nil {
 		t.Fatal(err)
+	}
+	if n := a.carried.queued.Load(); n != 1 {
+		t.Fatalf("%d requests queued after EntryUnlockLater; want 1 (it was sent at once)", n)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for tryEntry(b, "x") != nil {
