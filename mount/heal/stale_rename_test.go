@@ -26,6 +26,9 @@ func TestHealAfterStaleRename(t *testing.T) {
 	v.must(set.Rename(ctx, src, "other", src, "name", 0))
 	fbs[2].SetDown(false)
 	v.must(set.Rename(ctx, src, "name", dst, "moved", 0))
+	for _, b := range c.Bricks { // the rename's post-op runs in the background, before its unlock
+		quiesce(t, b, src, dst)
+	}
 
 	s, err := e.CrawlIndex(ctx)
 	if err != nil || s.Failed != 0 || len(s.SplitBrain) != 0 {
