@@ -108,7 +108,7 @@ func (s *Set) lockAll(ctx context.Context, ts []lockTarget, on []bool, owner uin
 			}
 			if errs[i] = t.take(ctx, s.kids[i], owner, fop.LkSetw, fop.LockWrite); errs[i] != nil {
 				locked[i] = false
-				s.unlockBrick(ctx, ts, i, owner)
+				s.unlockBrick(ctx, ts, i, owner, false)
 			}
 		}
 	}
@@ -120,7 +120,7 @@ func (s *Set) lockAll(ctx context.Context, ts []lockTarget, on []bool, owner uin
 func (s *Set) lockBrick(ctx context.Context, ts []lockTarget, i int, owner uint64, cmd int) error {
 	for k, t := range ts {
 		if err := t.take(ctx, s.kids[i], owner, cmd, fop.LockWrite); err != nil {
-			s.unlockBrick(ctx, ts[:k], i, owner)
+			s.unlockBrick(ctx, ts[:k], i, owner, false)
 			return err
 		}
 	}
@@ -130,7 +130,7 @@ func (s *Set) lockBrick(ctx context.Context, ts []lockTarget, i int, owner uint6
 // unlockAll releases the targets on the bricks in on.
 func (s *Set) unlockAll(ctx context.Context, ts []lockTarget, on []bool, owner uint64) {
 	s.each(on, func(i int) error {
-		s.unlockBrick(ctx, ts, i, owner)
+		s.unlockBrick(ctx, ts, i, owner, false)
 		return nil
 	})
 }
@@ -139,20 +139,16 @@ func (s *Set) unlockAll(ctx context.Context, ts []lockTarget, on []bool, owner u
 // go with the brick's next call where it can (fop.LaterEntryUnlocker).
 func (s *Set) unlockAllLater(ctx context.Context, ts []lockTarget, on []bool, owner uint64) {
 	s.each(on, func(i int) error {
-		s.releaseBrick(ctx, ts, i, owner, true)
+		s.unlockBrick(ctx, ts, i, owner, true)
 		return nil
 	})
 }
 
-// unlockBrick releases the targets on brick i. A failure is logged: the
-// brick is gone (its locks went with the session) or the inode is.
-func (s *Set) unlockBrick(ctx context.Context, ts []lockTarget, i int, owner uint64) {
-	s.releaseBrick(ctx, ts, i, owner, false)
-}
-
-// releaseBrick is unlockBrick; with later, its entry unlocks ride on the
-// brick's next call where the brick can (fop.LaterEntryUnlocker).
-func (s *Set) releaseBrick(ctx context.Context, ts []lockTarget, i int, owner uint64, later bool) {
+// unlockBrick releases the targets on brick i; with later, its entry
+// unlocks ride on the brick's next call where the brick can
+// (fop.LaterEntryUnlocker). A failure is logged: the brick is gone (its
+// locks went with the session) or the inode is.
+func (s *Set) unlockBrick(ctx context.Context, ts []lockTarget, i int, owner uint64, later bool) {
 	ctx = context.WithoutCancel(ctx)
 	lu, _ := s.kids[i].(fop.LaterEntryUnlocker)
 	for _, t := range ts {
